@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Every test suite of spdy3, from a fresh machine: set-up, lints, docs, no_std builds, tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "format"
+cargo fmt --all -- --check
+
+step "clippy"
+cargo clippy --all-targets -- -D warnings
+
+step "rustdoc"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps
+
+step "no_std core: wasm32-unknown-unknown and thumbv7em-none-eabihf"
+cargo build --lib --no-default-features --target wasm32-unknown-unknown
+cargo build --lib --no-default-features --target thumbv7em-none-eabihf
+
+step "benchmarks compile"
+cargo bench --no-run
+
+step "tests"
+cargo test
+
+step "frame dump on the sample capture"
+cargo run --quiet --example frame_dump -- examples/data/client-to-server.bin >/dev/null
+
+echo
+echo "all suites passed"

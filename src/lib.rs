@@ -1,0 +1,68 @@
+//! # spdy3 — SPDY/3.1 for Rust, WebAssembly and Node.js
+//!
+//! SPDY/3.1 multiplexes many bidirectional *streams* over one ordered byte stream (TCP,
+//! usually TLS). Every frame is an 8-byte header plus a payload; control frames open,
+//! answer, reset and tune streams, DATA frames carry their bytes. Header metadata travels in
+//! zlib-compressed name/value blocks that share one compression context per direction for
+//! the whole session, primed with a fixed dictionary. SPDY/3.1 adds a session-wide
+//! flow-control window to SPDY/3's per-stream windows.
+//!
+//! This crate is built in layers, each usable on its own:
+//!
+//! ```text
+//!  bytes ──► frame::Decoder ──► Frame ──► header_block::HeaderInflater ──► HeaderList
+//!  bytes ◄── Frame::encode  ◄── Frame ◄── header_block::HeaderDeflater ◄── HeaderList
+//! ```
+//!
+//! * [`frame`]: a stateless, total codec for every SPDY/3.1 frame. Decoding is push-style
+//!   (bytes arrive in any chunking; "need more bytes" is a normal result) and zero-copy for
+//!   DATA payloads. Errors say which spec status applies and whether they end the stream or
+//!   the session.
+//! * [`header_block`]: name/value blocks (parse, validate, encode) and the per-direction
+//!   zlib contexts with the SPDY dictionary, on `miniz_oxide`.
+//!
+//! ## Decoding a capture
+//!
+//! ```
+//! use bytes::BytesMut;
+//! use spdy3::frame::{Decoder, Frame};
+//! use spdy3::header_block::{HeaderInflater, Limits};
+//!
+//! // One direction of a session: SETTINGS, then a SYN_STREAM for `GET /` (from the vectors).
+//! let mut input = BytesMut::from(&[0x80u8, 0x03, 0x00, 0x04, 0x00, 0x00, 0x00, 0x04, 0, 0, 0, 0][..]);
+//! let mut decoder = Decoder::new(Default::default());
+//! let mut inflater = HeaderInflater::new();
+//! while let Some(frame) = decoder.decode(&mut input).expect("valid input") {
+//!     if let Some(block) = frame.header_block() {
+//!         let headers = inflater.decode(block, &Limits::default()).expect("valid block");
+//!         println!("{headers:?}");
+//!     }
+//!     println!("{frame:?}");
+//! }
+//! ```
+//!
+//! ## Features
+//!
+//! | feature | what it adds |
+//! |---|---|
+//! | `std` (default) | `std::error::Error` for the error types |
+//! | `tokio` | the tokio adapter (implies `std`) |
+//! | `wasm` | the wasm-bindgen facade (implies `std`) |
+//! | `testing` | dev-only helpers for tests, benches and fuzz targets |
+//!
+//! The core is `#![no_std]` with `alloc`, and builds with `--no-default-features` for
+//! targets without a standard library.
+#![no_std]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod error;
+pub mod frame;
+pub mod header_block;
+
+pub use error::Reaction;
+pub use frame::{Frame, GoAwayStatus, RstStatus, SettingId};
