@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use spdy3::frame::{Data, Decoder, DecoderConfig, Frame, SynStream};
-use spdy3::header_block::{HeaderDeflater, HeaderInflater, HeaderList, Limits};
+use spdy3::header_block::{
+    CompressionOptions, HeaderDeflater, HeaderInflater, HeaderList, Limits, Strategy,
+};
 
 /// Counts live heap bytes, to measure what the zlib contexts hold.
 struct Counting;
@@ -152,52 +154,57 @@ fn request(i: usize) -> HeaderList {
     h
 }
 
-fn syn_stream() {
-    const N: usize = 20_000;
+fn syn_stream(options: CompressionOptions) {
+    const N: usize = 5_000;
     let requests: Vec<HeaderList> = (0..N).map(request).collect();
-    let mut deflater = HeaderDeflater::default();
-    let mut wire = Vec::new();
-    let mut block = Vec::new();
-    let start = Instant::now();
-    for (i, h) in requests.iter().enumerate() {
-        block.clear();
-        deflater.encode(h, &mut block).unwrap();
-        SynStream {
-            stream_id: 1 + 2 * i as u32,
-            associated_stream_id: 0,
-            priority: 3,
-            slot: 0,
-            fin: true,
-            unidirectional: false,
-            header_block: Bytes::copy_from_slice(&block),
+    let encode_pass = || {
+        let mut deflater = HeaderDeflater::new(options);
+        let mut wire = Vec::new();
+        let mut block = Vec::new();
+        let start = Instant::now();
+        for (i, h) in requests.iter().enumerate() {
+            block.clear();
+            deflater.encode(h, &mut block).unwrap();
+            SynStream {
+                stream_id: 1 + 2 * i as u32,
+                associated_stream_id: 0,
+                priority: 3,
+                slot: 0,
+                fin: true,
+                unidirectional: false,
+                header_block: Bytes::copy_from_slice(&block),
+            }
+            .encode(&mut wire)
+            .unwrap();
         }
-        .encode(&mut wire)
-        .unwrap();
-    }
-    let enc = start.elapsed();
+        (start.elapsed(), wire)
+    };
+    let wire = encode_pass().1;
+    let enc = best_of(Duration::from_secs(2), || encode_pass().0);
+    let dec = best_of(Duration::from_secs(2), || {
+        let mut buf = BytesMut::from(&wire[..]);
+        let mut decoder = Decoder::new(DecoderConfig::default());
+        let mut inflater = HeaderInflater::new();
+        let limits = Limits::default();
+        let start = Instant::now();
+        let mut n = 0;
+        while let Some(f) = decoder.decode(&mut buf).unwrap() {
+            let list = inflater.decode(f.header_block().unwrap(), &limits).unwrap();
+            n += black_box(list).len();
+        }
+        assert_eq!(n, 15 * N);
+        start.elapsed()
+    });
     let mut nv = Vec::new();
     request(0).encode_block(&mut nv).unwrap();
     println!(
-        "SYN_STREAM, 15-header request ({} B uncompressed, {} B average on the wire): compress + encode {:.2} µs/frame",
+        "SYN_STREAM, 15-header request ({} B uncompressed), level {} {:?}: {} B average on the wire; \
+         compress + encode {:.2} µs/frame; decode + inflate + validate {:.2} µs/frame",
         nv.len(),
+        options.level,
+        options.strategy,
         wire.len() / N,
-        enc.as_secs_f64() * 1e6 / N as f64
-    );
-
-    let mut buf = BytesMut::from(&wire[..]);
-    let mut decoder = Decoder::new(DecoderConfig::default());
-    let mut inflater = HeaderInflater::new();
-    let limits = Limits::default();
-    let start = Instant::now();
-    let mut n = 0;
-    while let Some(f) = decoder.decode(&mut buf).unwrap() {
-        let list = inflater.decode(f.header_block().unwrap(), &limits).unwrap();
-        n += black_box(list).len();
-    }
-    let dec = start.elapsed();
-    assert_eq!(n, 15 * N);
-    println!(
-        "SYN_STREAM, 15-header request: decode + inflate + validate {:.2} µs/frame",
+        enc.as_secs_f64() * 1e6 / N as f64,
         dec.as_secs_f64() * 1e6 / N as f64
     );
 }
@@ -205,25 +212,59 @@ fn syn_stream() {
 fn context_memory() {
     let before = LIVE.load(Ordering::Relaxed);
     let mut deflater = HeaderDeflater::default();
-    let mut inflater = HeaderInflater::new();
     let block = deflater.encode_to_bytes(&request(1)).unwrap();
+    let deflater_bytes = LIVE.load(Ordering::Relaxed) - before - block.len() as isize;
+    let before = LIVE.load(Ordering::Relaxed);
+    let mut inflater = HeaderInflater::new();
     let list = inflater.decode(&block, &Limits::default()).unwrap();
-    drop((block, list));
-    let held = LIVE.load(Ordering::Relaxed) - before;
+    drop(list);
+    let inflater_bytes = LIVE.load(Ordering::Relaxed) - before;
     println!(
-        "heap held by one pair of zlib contexts (deflater + inflater, after one block): {} bytes ({:.0} KiB)",
-        held,
-        held as f64 / 1024.0
+        "heap held by one pair of zlib contexts after one block: {} bytes ({:.0} KiB): \
+         deflater {} B, inflater {} B",
+        deflater_bytes + inflater_bytes,
+        (deflater_bytes + inflater_bytes) as f64 / 1024.0,
+        deflater_bytes,
+        inflater_bytes
     );
-    drop((deflater, inflater));
+    drop((deflater, inflater, block));
+    let before = LIVE.load(Ordering::Relaxed);
+    let stored = HeaderDeflater::new(CompressionOptions {
+        level: 0,
+        strategy: Strategy::Default,
+    });
+    println!(
+        "heap held by a level-0 (stored blocks) deflater: {} bytes",
+        LIVE.load(Ordering::Relaxed) - before
+    );
+    drop(stored);
 }
 
+/// `cargo bench --bench codec [data|syn|memory]` runs one group; no argument runs all.
 fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    data_decode();
-    data_encode();
-    syn_stream();
-    context_memory();
+    let run = |group: &str| args.is_empty() || args.iter().any(|a| a == group);
+    if run("data") {
+        data_decode();
+        data_encode();
+    }
+    if run("syn") {
+        for (level, strategy) in [
+            (6, Strategy::Default),
+            (6, Strategy::Fixed),
+            (1, Strategy::Fixed),
+            (0, Strategy::Default),
+        ] {
+            syn_stream(CompressionOptions { level, strategy });
+        }
+    }
+    if run("memory") {
+        context_memory();
+    }
 }

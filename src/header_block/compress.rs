@@ -51,7 +51,8 @@ pub enum Strategy {
 /// Compression settings for outgoing header blocks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CompressionOptions {
-    /// zlib level `0..=9` (0 = stored blocks only); larger values are treated as 9.
+    /// zlib level `0..=9`; larger values are treated as 9. Level 0 writes stored blocks
+    /// and keeps no compressor state at all (about 300 KiB less per session).
     pub level: u8,
     /// Deflate strategy.
     pub strategy: Strategy,
@@ -101,9 +102,24 @@ fn deflate_sync(deflater: &mut CompressorOxide, mut input: &[u8], mut sink: impl
     }
 }
 
+/// Writes `input` as non-final stored deflate blocks followed by the empty stored block of
+/// a sync flush (`00 00 00 ff ff`): level 0 without any compressor state.
+fn stored_sync(input: &[u8], out: &mut Vec<u8>) {
+    out.reserve(input.len() + 5 * (input.len() / 0xffff + 2));
+    for chunk in input.chunks(0xffff) {
+        let len = chunk.len() as u16;
+        out.push(0); // BFINAL 0, BTYPE 00 (stored), padded to the byte boundary
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&(!len).to_le_bytes());
+        out.extend_from_slice(chunk);
+    }
+    out.extend_from_slice(&[0, 0, 0, 0xff, 0xff]);
+}
+
 /// One direction's compressor: everything this endpoint sends, for the life of the session.
 pub struct Compressor {
-    deflater: Box<CompressorOxide>,
+    /// `None` at level 0: stored blocks are written directly, with no deflate state.
+    deflater: Option<Box<CompressorOxide>>,
     /// The zlib header, until the first block has been written.
     header: Option<[u8; 6]>,
 }
@@ -121,15 +137,18 @@ impl Compressor {
             Strategy::HuffmanOnly => CompressionStrategy::HuffmanOnly,
             Strategy::Rle => CompressionStrategy::RLE,
         };
-        let mut deflater = Box::new(CompressorOxide::with_params(
-            DataFormat::Raw,
-            options.level,
-            strategy,
-            15,
-        ));
-        // Put the dictionary into the LZ77 window; a sync flush leaves the output
-        // byte-aligned, so discarding it leaves no partial bits behind.
-        deflate_sync(&mut deflater, DICTIONARY, |_| {});
+        let deflater = (options.level > 0).then(|| {
+            let mut deflater = Box::new(CompressorOxide::with_params(
+                DataFormat::Raw,
+                options.level,
+                strategy,
+                15,
+            ));
+            // Put the dictionary into the LZ77 window; a sync flush leaves the output
+            // byte-aligned, so discarding it leaves no partial bits behind.
+            deflate_sync(&mut deflater, DICTIONARY, |_| {});
+            deflater
+        });
         Compressor {
             deflater,
             header: Some(zlib_header(options)),
@@ -149,9 +168,12 @@ impl Compressor {
         if let Some(header) = self.header.take() {
             out.extend_from_slice(&header);
         }
-        deflate_sync(&mut self.deflater, nv_block, |chunk| {
-            out.extend_from_slice(chunk)
-        });
+        match &mut self.deflater {
+            Some(deflater) => {
+                deflate_sync(deflater, nv_block, |chunk| out.extend_from_slice(chunk))
+            }
+            None => stored_sync(nv_block, out),
+        }
     }
 }
 

@@ -144,6 +144,8 @@ impl From<InflateError> for HeaderError {
 /// Inflates and parses every header block one endpoint receives.
 pub struct HeaderInflater {
     zlib: Decompressor,
+    /// Reused inflate buffer: each block then costs one exact-size allocation.
+    scratch: Vec<u8>,
 }
 
 impl HeaderInflater {
@@ -151,6 +153,7 @@ impl HeaderInflater {
     pub fn new() -> Self {
         HeaderInflater {
             zlib: Decompressor::new(),
+            scratch: Vec::new(),
         }
     }
 
@@ -164,14 +167,22 @@ impl HeaderInflater {
         if block.is_empty() {
             return Ok(HeaderList::new());
         }
-        let mut out = Vec::new();
-        let size = self
-            .zlib
-            .decompress(block, &mut out, limits.max_block, limits.max_inflated)?;
+        self.scratch.clear();
+        let size = self.zlib.decompress(
+            block,
+            &mut self.scratch,
+            limits.max_block,
+            limits.max_inflated,
+        )?;
         if size > limits.max_block {
             return Err(HeaderError::TooLarge { size });
         }
-        HeaderList::parse(Bytes::from(out), limits.max_pairs)
+        let list = HeaderList::parse(Bytes::copy_from_slice(&self.scratch), limits.max_pairs);
+        // Keep the buffer for the next block unless a large one inflated it.
+        if self.scratch.capacity() > 16 * 1024 {
+            self.scratch = Vec::new();
+        }
+        list
     }
 }
 
