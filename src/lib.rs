@@ -63,6 +63,9 @@ extern crate std;
 pub mod error;
 pub mod frame;
 pub mod header_block;
+pub mod http;
+pub mod session;
+pub mod time;
 
 pub use error::Reaction;
 pub use frame::{Frame, GoAwayStatus, RstStatus, SettingId};

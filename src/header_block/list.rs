@@ -130,9 +130,9 @@ impl HeaderList {
         Ok(HeaderList { pairs })
     }
 
-    /// Validates the list for sending and appends its uncompressed block to `out`.
-    /// Nothing is written when the list is invalid.
-    pub fn encode_block(&self, out: &mut Vec<u8>) -> Result<(), HeaderError> {
+    /// Checks that the list may be sent: valid names and values (S-36 … S-39) and no
+    /// connection-specific header (S-88).
+    pub fn validate_for_send(&self) -> Result<(), HeaderError> {
         for (name, value) in &self.pairs {
             check_name(name, false)?;
             check_value(value)?;
@@ -143,7 +143,13 @@ impl HeaderList {
                 return Err(HeaderError::ConnectionSpecific);
             }
         }
-        check_unique(&self.pairs)?;
+        check_unique(&self.pairs)
+    }
+
+    /// Validates the list for sending and appends its uncompressed block to `out`.
+    /// Nothing is written when the list is invalid.
+    pub fn encode_block(&self, out: &mut Vec<u8>) -> Result<(), HeaderError> {
+        self.validate_for_send()?;
         let size: usize = 4 + self
             .pairs
             .iter()

@@ -1,0 +1,94 @@
+//! Flow-control windows (SPDY31.md §10). Only DATA payload bytes count (S-49); no window may
+//! exceed 2^31 − 1 (S-55); send windows may go negative after a SETTINGS change (S-56).
+
+/// The largest legal window, 2^31 − 1.
+pub const MAX_WINDOW: i64 = 0x7fff_ffff;
+/// Stream and session windows before any SETTINGS or WINDOW_UPDATE (S-50).
+pub const DEFAULT_WINDOW: u32 = 65_536;
+
+/// What we let the peer send: the receive side of one window.
+///
+/// The peer may send `available` more bytes. Bytes the application consumed are returned
+/// to the peer with WINDOW_UPDATE once they reach half the window, batched (DESIGN rule 6).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct RecvWindow {
+    /// Bytes the peer may still send.
+    pub available: i64,
+    /// Bytes consumed and not yet returned with WINDOW_UPDATE.
+    pub unacked: u32,
+    /// The window size we advertise.
+    pub size: u32,
+}
+
+impl RecvWindow {
+    pub fn new(size: u32) -> Self {
+        RecvWindow {
+            available: i64::from(size),
+            unacked: 0,
+            size,
+        }
+    }
+
+    /// Counts `n` received bytes; false when they overrun the window (S-59).
+    pub fn receive(&mut self, n: usize) -> bool {
+        self.available -= n as i64;
+        self.available >= 0
+    }
+
+    /// Counts `n` consumed bytes; true when a WINDOW_UPDATE is due.
+    pub fn consume(&mut self, n: usize) -> bool {
+        self.unacked = self.unacked.saturating_add(n as u32);
+        self.update_due()
+    }
+
+    /// True when half the window or more is waiting to be returned.
+    pub fn update_due(&self) -> bool {
+        self.unacked > 0 && self.unacked >= self.size / 2
+    }
+
+    /// Takes the bytes to return in a WINDOW_UPDATE now.
+    pub fn take_update(&mut self) -> u32 {
+        let delta = self.unacked;
+        self.available += i64::from(delta);
+        self.unacked = 0;
+        delta
+    }
+}
+
+/// Adds a WINDOW_UPDATE delta to a send window; false when it would pass 2^31 − 1 (S-55).
+pub(super) fn grow_send_window(window: &mut i64, delta: u32) -> bool {
+    let grown = *window + i64::from(delta);
+    if grown > MAX_WINDOW {
+        return false;
+    }
+    *window = grown;
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn s59_overrun_and_half_window_updates() {
+        let mut w = RecvWindow::new(100);
+        assert!(w.receive(60));
+        assert!(!w.consume(49));
+        assert!(w.consume(1));
+        assert_eq!(w.take_update(), 50);
+        assert_eq!(w.available, 90);
+        assert!(w.receive(90));
+        assert!(!w.receive(1));
+    }
+
+    #[test]
+    fn s55_send_window_ceiling() {
+        let mut w = 65_536;
+        assert!(grow_send_window(&mut w, (MAX_WINDOW - 65_536) as u32));
+        assert_eq!(w, MAX_WINDOW);
+        assert!(!grow_send_window(&mut w, 1));
+        let mut negative = -45_056;
+        assert!(grow_send_window(&mut negative, 50_000));
+        assert_eq!(negative, 4_944);
+    }
+}
