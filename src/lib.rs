@@ -67,5 +67,8 @@ pub mod http;
 pub mod session;
 pub mod time;
 
+#[cfg(feature = "testing")]
+pub mod testing;
+
 pub use error::Reaction;
 pub use frame::{Frame, GoAwayStatus, RstStatus, SettingId};

@@ -277,7 +277,8 @@ impl Session {
             self.config.initial_window,
         );
         if f.fin {
-            s.set(flag::REMOTE_CLOSED);
+            // The event carries the end of the stream: nothing is left to read.
+            s.set(flag::REMOTE_CLOSED | flag::FIN_READ);
         }
         // spdy-transport sends pushes without UNIDIRECTIONAL: a push is one-way anyway.
         let unidirectional = f.unidirectional || push;
@@ -314,9 +315,7 @@ impl Session {
             associated_stream_id: f.associated_stream_id,
             priority: f.priority,
         });
-        if f.fin {
-            self.signal_readable(id);
-        }
+        self.maybe_remove(id);
     }
 
     fn on_syn_reply(&mut self, f: SynReply) {
@@ -356,8 +355,7 @@ impl Session {
         // DATA queued before the reply arrived may now flow (nothing waits on replies for
         // sending, but a reply may complete the stream).
         if f.fin {
-            self.remote_closed(id);
-            self.signal_readable(id);
+            self.fin_by_headers(id);
         }
     }
 
@@ -392,8 +390,7 @@ impl Session {
             fin: f.fin,
         });
         if f.fin {
-            self.remote_closed(id);
-            self.signal_readable(id);
+            self.fin_by_headers(id);
         }
     }
 
@@ -562,6 +559,18 @@ impl Session {
         }
         self.schedule(f.stream_id);
         self.check_writable();
+    }
+
+    /// FIN on a SYN_REPLY or HEADERS: the event tells the application, so with nothing
+    /// buffered there is nothing left to read; after buffered DATA, `read` gives `Fin`.
+    fn fin_by_headers(&mut self, id: u32) {
+        if let Some(s) = self.streams.get_mut(id) {
+            if s.recv_buf.is_empty() {
+                s.set(flag::FIN_READ);
+            }
+        }
+        self.remote_closed(id);
+        self.signal_readable(id);
     }
 
     /// The peer finished its half of `id`.
