@@ -42,6 +42,8 @@ impl Session {
         let Some(mut s) = self.streams.remove(id, local) else {
             return;
         };
+        // Frames already in flight for it are dropped quietly (SPDY31.md §8.5).
+        self.streams.remember(id);
         self.send_queued -= s.send_queued;
         if self.session_flow() {
             s.credit_unread_into(&mut self.recv);

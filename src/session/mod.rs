@@ -374,6 +374,15 @@ impl Session {
         self.streams.get(stream_id).map(|s| s.recv.available)
     }
 
+    /// Jumps the next stream id of ours forward, to test id exhaustion (S-14) without
+    /// opening a billion streams. Dev-only.
+    #[cfg(feature = "testing")]
+    pub fn skip_stream_ids_for_testing(&mut self, next: u32) {
+        if u64::from(next) > self.next_stream_id && self.is_local_id(next) {
+            self.next_stream_id = u64::from(next);
+        }
+    }
+
     /// Whether a stream id is ours (by parity).
     fn is_local_id(&self, id: u32) -> bool {
         (id % 2 == 1) == (self.role == Role::Client)

@@ -5,7 +5,7 @@ use alloc::collections::VecDeque;
 
 use super::stream::{flag, Stream};
 
-/// How many recently closed or reset stream ids are remembered, so frames still in flight
+/// How many recently reset stream ids are remembered, so frames still in flight
 /// for them are dropped quietly (and RST_STREAMs coalesced) instead of answered.
 const RECENT: usize = 256;
 
@@ -17,7 +17,7 @@ pub(super) struct StreamStore {
     pub active_local: usize,
     /// Active streams the peer opened (counted against ours).
     pub active_remote: usize,
-    /// Ids reset or closed lately, oldest first.
+    /// Ids reset lately, oldest first.
     recent: VecDeque<u32>,
 }
 
@@ -79,14 +79,10 @@ impl StreamStore {
 
     pub fn remove(&mut self, id: u32, local: bool) -> Option<Stream> {
         self.deactivate(id, local);
-        let s = self.map.remove(&id);
-        if s.is_some() {
-            self.remember(id);
-        }
-        s
+        self.map.remove(&id)
     }
 
-    /// Remembers `id` as recently ended.
+    /// Remembers `id` as recently reset.
     pub fn remember(&mut self, id: u32) {
         if self.recent.len() == RECENT {
             self.recent.pop_front();
