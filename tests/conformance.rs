@@ -20,7 +20,11 @@ struct H {
 impl H {
     fn new(role: Role, config: Config) -> H {
         let now = Instant(0);
-        let mut h = H { s: Session::new(role, config, now), peer: RawPeer::new(), now };
+        let mut h = H {
+            s: Session::new(role, config, now),
+            peer: RawPeer::new(),
+            now,
+        };
         let start = h.drain();
         // S-91: the first thing each side sends is a frame, SETTINGS.
         if h.s.config().send_settings_at_start {
@@ -46,14 +50,26 @@ impl H {
     }
     /// A client stream 1 opened through the session and its SYN_STREAM drained.
     fn open(&mut self, fin: bool) -> u32 {
-        let id = self.s.open_stream(RawPeer::request("/"), OpenOptions { fin, ..Default::default() }, self.now).unwrap();
+        let id = self
+            .s
+            .open_stream(
+                RawPeer::request("/"),
+                OpenOptions {
+                    fin,
+                    ..Default::default()
+                },
+                self.now,
+            )
+            .unwrap();
         let sent = self.drain();
         assert!(matches!(sent[0].frame, Frame::SynStream(ref f) if f.stream_id == id));
         id
     }
     /// The peer (a client) opens stream `id` on a server session.
     fn peer_opens(&mut self, id: u32, fin: bool) -> Vec<Sent> {
-        let b = self.peer.syn_stream(id, 0, &RawPeer::request("/"), fin, false);
+        let b = self
+            .peer
+            .syn_stream(id, 0, &RawPeer::request("/"), fin, false);
         self.send(&b)
     }
 }
@@ -138,7 +154,14 @@ fn s13_client_ids_are_odd_and_server_ids_even() {
     assert_eq!(c.open(false), 3);
     let mut s = H::server();
     s.peer_opens(1, false);
-    let push = s.s.push_stream(1, RawPeer::headers(&[(":scheme", "https"), (":host", "a"), (":path", "/x")]), OpenOptions::default(), s.now).unwrap();
+    let push =
+        s.s.push_stream(
+            1,
+            RawPeer::headers(&[(":scheme", "https"), (":host", "a"), (":path", "/x")]),
+            OpenOptions::default(),
+            s.now,
+        )
+        .unwrap();
     assert_eq!(push, 2);
 }
 
@@ -184,8 +207,14 @@ fn s17_syn_stream_with_the_receivers_parity_is_a_session_error() {
 fn s18_nothing_but_window_updates_and_resets_after_fin() {
     let mut h = H::client();
     let id = h.open(true);
-    assert_eq!(h.s.send_data(id, Bytes::from_static(b"x"), false), Err(CommandError::StreamClosed));
-    assert_eq!(h.s.send_headers(id, HeaderList::new(), false), Err(CommandError::StreamClosed));
+    assert_eq!(
+        h.s.send_data(id, Bytes::from_static(b"x"), false),
+        Err(CommandError::StreamClosed)
+    );
+    assert_eq!(
+        h.s.send_headers(id, HeaderList::new(), false),
+        Err(CommandError::StreamClosed)
+    );
     // The reply's data is consumed and a WINDOW_UPDATE may still go out.
     let b = h.peer.syn_reply(id, &RawPeer::response(), false);
     h.send(&b);
@@ -194,7 +223,9 @@ fn s18_nothing_but_window_updates_and_resets_after_fin() {
     while let Read::Data(_) = h.s.read(id, usize::MAX).unwrap() {}
     let sent = h.drain();
     assert!(window_updates(&sent).iter().any(|&(s, _)| s == id));
-    assert!(sent.iter().all(|s| matches!(s.frame, Frame::WindowUpdate(_))));
+    assert!(sent
+        .iter()
+        .all(|s| matches!(s.frame, Frame::WindowUpdate(_))));
 }
 
 #[test]
@@ -202,9 +233,21 @@ fn s19_the_recipient_of_a_unidirectional_stream_never_sends_on_it() {
     let mut h = H::server();
     let b = h.peer.syn_stream(1, 0, &RawPeer::request("/"), false, true);
     h.send(&b);
-    assert!(h.events().iter().any(|e| matches!(e, Event::StreamOpened { unidirectional: true, .. })));
-    assert_eq!(h.s.reply(1, RawPeer::response(), false), Err(CommandError::StreamClosed));
-    assert_eq!(h.s.send_data(1, Bytes::from_static(b"x"), true), Err(CommandError::StreamClosed));
+    assert!(h.events().iter().any(|e| matches!(
+        e,
+        Event::StreamOpened {
+            unidirectional: true,
+            ..
+        }
+    )));
+    assert_eq!(
+        h.s.reply(1, RawPeer::response(), false),
+        Err(CommandError::StreamClosed)
+    );
+    assert_eq!(
+        h.s.send_data(1, Bytes::from_static(b"x"), true),
+        Err(CommandError::StreamClosed)
+    );
     assert!(h.drain().is_empty());
 }
 
@@ -233,7 +276,9 @@ fn s22_frames_after_the_peers_fin_draw_stream_already_closed() {
     let id = c.open(false);
     let b = c.peer.syn_reply(id, &RawPeer::response(), true);
     c.send(&b);
-    let b = c.peer.headers_frame(id, &RawPeer::headers(&[("x", "1")]), false);
+    let b = c
+        .peer
+        .headers_frame(id, &RawPeer::headers(&[("x", "1")]), false);
     assert_eq!(rsts(&c.send(&b)), [(id, RstStatus::STREAM_ALREADY_CLOSED)]);
 }
 
@@ -265,15 +310,25 @@ fn s25_s26_a_reset_is_never_answered_and_ends_sending() {
     h.s.reply(1, RawPeer::response(), false).unwrap();
     h.drain();
     // Queue data, then the peer resets before it goes out.
-    h.s.send_data(1, Bytes::from(vec![1u8; 1000]), false).unwrap();
+    h.s.send_data(1, Bytes::from(vec![1u8; 1000]), false)
+        .unwrap();
     let sent = h.send(&rst(1, RstStatus::CANCEL));
-    assert!(sent.is_empty(), "no RST in answer (S-25) and no data after it (S-26): {sent:?}");
+    assert!(
+        sent.is_empty(),
+        "no RST in answer (S-25) and no data after it (S-26): {sent:?}"
+    );
     let ev = h.events();
     assert!(ev.contains(&Event::StreamReset {
         stream_id: 1,
-        error: StreamError::Reset { status: RstStatus::CANCEL, initiator: Initiator::Remote }
+        error: StreamError::Reset {
+            status: RstStatus::CANCEL,
+            initiator: Initiator::Remote
+        }
     }));
-    assert_eq!(h.s.send_data(1, Bytes::from_static(b"x"), false), Err(CommandError::UnknownStream));
+    assert_eq!(
+        h.s.send_data(1, Bytes::from_static(b"x"), false),
+        Err(CommandError::UnknownStream)
+    );
     assert_eq!(h.s.stats().send_buffered, 0);
 }
 
@@ -285,14 +340,20 @@ fn s27_status_0_is_never_sent_and_unknown_statuses_still_close() {
     h.send(&rst(1, RstStatus(99)));
     assert!(h.events().contains(&Event::StreamReset {
         stream_id: 1,
-        error: StreamError::Reset { status: RstStatus(99), initiator: Initiator::Remote }
+        error: StreamError::Reset {
+            status: RstStatus(99),
+            initiator: Initiator::Remote
+        }
     }));
     assert!(h.s.stream_ids().is_empty());
 }
 
 #[test]
 fn s29_refusals_are_retryable() {
-    let config = Config { max_concurrent_streams: 1, ..Config::default() };
+    let config = Config {
+        max_concurrent_streams: 1,
+        ..Config::default()
+    };
     let mut h = H::new(Role::Server, config);
     h.peer_opens(1, false);
     let sent = h.peer_opens(3, false);
@@ -300,7 +361,10 @@ fn s29_refusals_are_retryable() {
     let mut c = H::client();
     let id = c.open(false);
     c.send(&rst(id, RstStatus::REFUSED_STREAM));
-    assert!(c.events().contains(&Event::StreamReset { stream_id: id, error: StreamError::Refused }));
+    assert!(c.events().contains(&Event::StreamReset {
+        stream_id: id,
+        error: StreamError::Refused
+    }));
 }
 
 #[test]
@@ -308,12 +372,22 @@ fn s30_an_oversized_block_is_inflated_reset_and_the_session_goes_on() {
     let mut config = Config::default();
     config.header_limits.max_block = 200;
     let mut h = H::new(Role::Server, config);
-    let big = RawPeer::headers(&[(":method", "GET"), (":path", "/"), (":version", "HTTP/1.1"), (":host", "h"), (":scheme", "https"), ("x-big", &"a".repeat(500))]);
+    let big = RawPeer::headers(&[
+        (":method", "GET"),
+        (":path", "/"),
+        (":version", "HTTP/1.1"),
+        (":host", "h"),
+        (":scheme", "https"),
+        ("x-big", &"a".repeat(500)),
+    ]);
     let b = h.peer.syn_stream(1, 0, &big, true, false);
     assert_eq!(rsts(&h.send(&b)), [(1, RstStatus::FRAME_TOO_LARGE)]);
     // The context stayed in sync: the next block decodes.
     h.peer_opens(3, true);
-    assert!(h.events().iter().any(|e| matches!(e, Event::StreamOpened { stream_id: 3, .. })));
+    assert!(h
+        .events()
+        .iter()
+        .any(|e| matches!(e, Event::StreamOpened { stream_id: 3, .. })));
     // Past the hard limit (a zlib bomb) the session ends.
     let mut config = Config::default();
     config.header_limits.max_inflated = 10_000;
@@ -338,10 +412,16 @@ fn s31_a_session_error_sends_goaway_with_last_good_and_closes() {
     let ev = h.events();
     // Every open stream is told.
     for id in [1, 3] {
-        assert!(ev.contains(&Event::StreamReset { stream_id: id, error: StreamError::SessionClosed }));
+        assert!(ev.contains(&Event::StreamReset {
+            stream_id: id,
+            error: StreamError::SessionClosed
+        }));
     }
     assert!(h.s.is_closed());
-    assert!(h.send(&ping(1)).is_empty(), "nothing is processed after the end");
+    assert!(
+        h.send(&ping(1)).is_empty(),
+        "nothing is processed after the end"
+    );
 }
 
 #[test]
@@ -360,20 +440,45 @@ fn s32_s33_a_stream_error_keeps_the_session_and_its_compression_context() {
     let mut z = spdy3::header_block::Compressor::new(Default::default());
     let mut block = Vec::new();
     z.compress(&raw, &mut block);
-    let frame = encode(&Frame::SynStream(SynStream { stream_id: 1, associated_stream_id: 0, priority: 0, slot: 0, fin: true, unidirectional: false, header_block: block.into() }));
+    let frame = encode(&Frame::SynStream(SynStream {
+        stream_id: 1,
+        associated_stream_id: 0,
+        priority: 0,
+        slot: 0,
+        fin: true,
+        unidirectional: false,
+        header_block: block.into(),
+    }));
     assert_eq!(rsts(&h.send(&frame)), [(1, RstStatus::PROTOCOL_ERROR)]);
     let mut good = Vec::new();
     let mut nv = 5u32.to_be_bytes().to_vec();
-    for (n, v) in [(":method", "GET"), (":path", "/"), (":version", "HTTP/1.1"), (":host", "h"), (":scheme", "https")] {
+    for (n, v) in [
+        (":method", "GET"),
+        (":path", "/"),
+        (":version", "HTTP/1.1"),
+        (":host", "h"),
+        (":scheme", "https"),
+    ] {
         nv.extend_from_slice(&(n.len() as u32).to_be_bytes());
         nv.extend_from_slice(n.as_bytes());
         nv.extend_from_slice(&(v.len() as u32).to_be_bytes());
         nv.extend_from_slice(v.as_bytes());
     }
     z.compress(&nv, &mut good);
-    let frame = encode(&Frame::SynStream(SynStream { stream_id: 3, associated_stream_id: 0, priority: 0, slot: 0, fin: true, unidirectional: false, header_block: good.into() }));
+    let frame = encode(&Frame::SynStream(SynStream {
+        stream_id: 3,
+        associated_stream_id: 0,
+        priority: 0,
+        slot: 0,
+        fin: true,
+        unidirectional: false,
+        header_block: good.into(),
+    }));
     h.send(&frame);
-    assert!(h.events().iter().any(|e| matches!(e, Event::StreamOpened { stream_id: 3, .. })));
+    assert!(h
+        .events()
+        .iter()
+        .any(|e| matches!(e, Event::StreamOpened { stream_id: 3, .. })));
     assert!(!h.s.is_closed());
 }
 
@@ -384,14 +489,22 @@ fn s37_s88_invalid_outgoing_headers_are_refused_before_anything_is_sent() {
     bad.insert("connection", "close");
     assert_eq!(
         h.s.open_stream(bad, OpenOptions::default(), h.now),
-        Err(CommandError::InvalidHeaders(HeaderError::ConnectionSpecific))
+        Err(CommandError::InvalidHeaders(
+            HeaderError::ConnectionSpecific
+        ))
     );
     let mut upper = RawPeer::request("/");
     upper.insert("X-Mixed", "v");
-    let id = h.s.open_stream(upper, OpenOptions::default(), h.now).unwrap();
+    let id =
+        h.s.open_stream(upper, OpenOptions::default(), h.now)
+            .unwrap();
     let sent = h.drain();
     let headers = sent[0].headers.as_ref().unwrap();
-    assert_eq!(headers.get("x-mixed"), Some(&b"v"[..]), "names are sent lower case");
+    assert_eq!(
+        headers.get("x-mixed"),
+        Some(&b"v"[..]),
+        "names are sent lower case"
+    );
     assert_eq!(id, 1);
 }
 
@@ -405,14 +518,25 @@ fn s49_s50_s51_only_data_counts_and_both_windows_shrink() {
     h.drain();
     assert_eq!(h.s.stream_send_window(1), Some(65_536), "S-50 default");
     assert_eq!(h.s.stats().send_window, 65_536);
-    h.s.send_headers(1, RawPeer::headers(&[("x", "1")]), false).unwrap();
+    h.s.send_headers(1, RawPeer::headers(&[("x", "1")]), false)
+        .unwrap();
     h.drain();
-    assert_eq!(h.s.stream_send_window(1), Some(65_536), "S-49 headers cost nothing");
-    assert_eq!(h.s.send_data(1, Bytes::from(vec![7u8; 100_000]), false), Ok(65_536));
+    assert_eq!(
+        h.s.stream_send_window(1),
+        Some(65_536),
+        "S-49 headers cost nothing"
+    );
+    assert_eq!(
+        h.s.send_data(1, Bytes::from(vec![7u8; 100_000]), false),
+        Ok(65_536)
+    );
     let sent = h.drain();
     let total: usize = data_frames(&sent).iter().map(|d| d.1).sum();
     assert_eq!(total, 65_536);
-    assert!(data_frames(&sent).iter().all(|d| d.1 <= 16 * 1024), "chunked to the frame limit");
+    assert!(
+        data_frames(&sent).iter().all(|d| d.1 <= 16 * 1024),
+        "chunked to the frame limit"
+    );
     assert_eq!(h.s.stream_send_window(1), Some(0));
     assert_eq!(h.s.stats().send_window, 0);
     assert_eq!(h.s.send_capacity(1), 0);
@@ -431,14 +555,19 @@ fn s52_s53_an_empty_fin_goes_out_on_a_spent_window_and_updates_raise_windows() {
     let mut h = H::server();
     h.peer_opens(1, false);
     h.s.reply(1, RawPeer::response(), false).unwrap();
-    h.s.send_data(1, Bytes::from(vec![1u8; 65_536]), false).unwrap();
+    h.s.send_data(1, Bytes::from(vec![1u8; 65_536]), false)
+        .unwrap();
     h.drain();
     h.s.finish(1).unwrap();
     assert_eq!(data_frames(&h.drain()), [(1, 0, true)]);
     // S-53 on another stream: stream and session updates each raise their own window.
     h.peer_opens(3, false);
     h.s.reply(3, RawPeer::response(), false).unwrap();
-    assert_eq!(h.s.send_data(3, Bytes::from(vec![1u8; 10]), false), Ok(0), "session window spent");
+    assert_eq!(
+        h.s.send_data(3, Bytes::from(vec![1u8; 10]), false),
+        Ok(0),
+        "session window spent"
+    );
     h.send(&wu(0, 5));
     assert_eq!(h.s.stats().send_window, 5);
     assert_eq!(h.s.send_data(3, Bytes::from(vec![1u8; 10]), false), Ok(5));
@@ -455,7 +584,10 @@ fn s55_window_overflow() {
     let sent = h.send(&wu(0, 0x7fff_ffff));
     let g = goaway(&sent).unwrap();
     assert_eq!(g.status, GoAwayStatus::PROTOCOL_ERROR);
-    assert_eq!(closed(&h.events()).unwrap().kind, SessionErrorKind::FlowControl);
+    assert_eq!(
+        closed(&h.events()).unwrap().kind,
+        SessionErrorKind::FlowControl
+    );
 }
 
 #[test]
@@ -463,7 +595,8 @@ fn s56_a_smaller_initial_window_goes_negative_and_stops_data() {
     let mut h = H::server();
     h.peer_opens(1, false);
     h.s.reply(1, RawPeer::response(), false).unwrap();
-    h.s.send_data(1, Bytes::from(vec![1u8; 61_440]), false).unwrap();
+    h.s.send_data(1, Bytes::from(vec![1u8; 61_440]), false)
+        .unwrap();
     h.drain();
     h.send(&settings(&[(SettingId::INITIAL_WINDOW_SIZE, 16_384)]));
     assert_eq!(h.s.stream_send_window(1), Some(16_384 - 61_440));
@@ -485,8 +618,11 @@ fn s57_settings_never_change_the_session_window() {
 
 #[test]
 fn s58_data_on_unknown_and_reset_streams_is_counted_and_returned() {
-    let mut config = Config::default();
-    config.session_window = 65_536; // no initial session WINDOW_UPDATE: easier numbers
+    // No initial session WINDOW_UPDATE: easier numbers.
+    let config = Config {
+        session_window: 65_536,
+        ..Config::default()
+    };
     let mut h = H::new(Role::Server, config);
     h.peer_opens(1, false);
     h.s.reset(1, RstStatus::CANCEL).unwrap();
@@ -496,15 +632,28 @@ fn s58_data_on_unknown_and_reset_streams_is_counted_and_returned() {
     // Unknown stream: INVALID_STREAM, still counted.
     let sent = h.send(&RawPeer::data(9, &vec![0u8; 20_000], false));
     let updates = window_updates(&sent);
-    assert_eq!(h.s.stats().recv_window, 65_536, "all 40,000 bytes were returned: {updates:?}");
-    assert_eq!(updates.iter().filter(|u| u.0 == 0).map(|u| u.1).sum::<u32>(), 40_000);
+    assert_eq!(
+        h.s.stats().recv_window,
+        65_536,
+        "all 40,000 bytes were returned: {updates:?}"
+    );
+    assert_eq!(
+        updates
+            .iter()
+            .filter(|u| u.0 == 0)
+            .map(|u| u.1)
+            .sum::<u32>(),
+        40_000
+    );
 }
 
 #[test]
 fn s59_data_beyond_a_window() {
-    let mut config = Config::default();
-    config.initial_window = 65_536;
-    config.session_window = 65_536;
+    let mut config = Config {
+        initial_window: 65_536,
+        session_window: 65_536,
+        ..Config::default()
+    };
     let mut h = H::new(Role::Server, config.clone());
     h.peer_opens(1, false);
     let sent = h.send(&RawPeer::data(1, &vec![0u8; 65_537], false));
@@ -540,27 +689,48 @@ fn s61_an_initial_window_above_the_ceiling_is_a_session_error() {
 #[test]
 fn s63_s66_our_settings_are_ascending_unique_and_without_persistence_flags() {
     let h = Session::client(Config::default(), Instant(0));
-    let mut h = H { s: h, peer: RawPeer::new(), now: Instant(0) };
+    let mut h = H {
+        s: h,
+        peer: RawPeer::new(),
+        now: Instant(0),
+    };
     let sent = h.drain();
-    let Frame::Settings(s) = &sent[0].frame else { panic!() };
+    let Frame::Settings(s) = &sent[0].frame else {
+        panic!()
+    };
     let ids: Vec<u32> = s.entries.iter().map(|e| e.id.0).collect();
     assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
     assert!(s.entries.iter().all(|e| !e.persist_value && !e.persisted));
     assert!(!s.clear_settings);
-    assert_eq!(sent[1].frame, Frame::WindowUpdate(WindowUpdate { stream_id: 0, delta: (4 << 20) - 65_536 }));
+    assert_eq!(
+        sent[1].frame,
+        Frame::WindowUpdate(WindowUpdate {
+            stream_id: 0,
+            delta: (4 << 20) - 65_536
+        })
+    );
 }
 
 #[test]
 fn s64_s65_s68_first_duplicate_wins_unknown_ignored_later_replaces() {
     let mut h = H::client();
-    h.send(&settings(&[(SettingId::MAX_CONCURRENT_STREAMS, 10), (SettingId(0x1234), 5), (SettingId::MAX_CONCURRENT_STREAMS, 20)]));
+    h.send(&settings(&[
+        (SettingId::MAX_CONCURRENT_STREAMS, 10),
+        (SettingId(0x1234), 5),
+        (SettingId::MAX_CONCURRENT_STREAMS, 20),
+    ]));
     let ev = h.events();
-    let Some(Event::Settings(s)) = ev.first() else { panic!("{ev:?}") };
+    let Some(Event::Settings(s)) = ev.first() else {
+        panic!("{ev:?}")
+    };
     assert_eq!(s.max_concurrent_streams, Some(10));
     for _ in 0..10 {
         h.open(false);
     }
-    assert_eq!(h.s.open_stream(RawPeer::request("/"), OpenOptions::default(), h.now), Err(CommandError::ConcurrencyLimit));
+    assert_eq!(
+        h.s.open_stream(RawPeer::request("/"), OpenOptions::default(), h.now),
+        Err(CommandError::ConcurrencyLimit)
+    );
     h.send(&settings(&[(SettingId::MAX_CONCURRENT_STREAMS, 11)]));
     assert!(h.events().contains(&Event::CanOpenStreams));
     h.open(false);
@@ -571,19 +741,33 @@ fn s66_persistence_is_reported_to_clients_and_ignored_by_servers() {
     let frame = encode(&Frame::Settings(Settings {
         clear_settings: true,
         entries: vec![
-            Setting { id: SettingId::ROUND_TRIP_TIME, value: 50, persist_value: true, persisted: false },
-            Setting { id: SettingId::INITIAL_WINDOW_SIZE, value: 1 << 20, persist_value: true, persisted: false },
+            Setting {
+                id: SettingId::ROUND_TRIP_TIME,
+                value: 50,
+                persist_value: true,
+                persisted: false,
+            },
+            Setting {
+                id: SettingId::INITIAL_WINDOW_SIZE,
+                value: 1 << 20,
+                persist_value: true,
+                persisted: false,
+            },
         ],
     }));
     let mut c = H::client();
     c.send(&frame);
-    let Some(Event::Settings(s)) = c.events().into_iter().next() else { panic!() };
+    let Some(Event::Settings(s)) = c.events().into_iter().next() else {
+        panic!()
+    };
     assert!(s.clear_persisted);
     assert_eq!(s.persist.len(), 1, "never the initial window");
     assert_eq!(s.persist[0].id, SettingId::ROUND_TRIP_TIME);
     let mut sv = H::server();
     sv.send(&frame);
-    let Some(Event::Settings(s)) = sv.events().into_iter().next() else { panic!() };
+    let Some(Event::Settings(s)) = sv.events().into_iter().next() else {
+        panic!()
+    };
     assert!(s.persist.is_empty() && !s.clear_persisted);
 }
 
@@ -592,14 +776,23 @@ fn s67_concurrency_limits_both_ways() {
     let mut h = H::client();
     h.send(&settings(&[(SettingId::MAX_CONCURRENT_STREAMS, 1)]));
     let id = h.open(false);
-    assert_eq!(h.s.open_stream(RawPeer::request("/"), OpenOptions::default(), h.now), Err(CommandError::ConcurrencyLimit));
+    assert_eq!(
+        h.s.open_stream(RawPeer::request("/"), OpenOptions::default(), h.now),
+        Err(CommandError::ConcurrencyLimit)
+    );
     h.s.reset(id, RstStatus::CANCEL).unwrap();
     assert!(h.events().contains(&Event::CanOpenStreams));
-    let config = Config { max_concurrent_streams: 2, ..Config::default() };
+    let config = Config {
+        max_concurrent_streams: 2,
+        ..Config::default()
+    };
     let mut s = H::new(Role::Server, config);
     s.peer_opens(1, false);
     s.peer_opens(3, false);
-    assert_eq!(rsts(&s.peer_opens(5, false)), [(5, RstStatus::REFUSED_STREAM)]);
+    assert_eq!(
+        rsts(&s.peer_opens(5, false)),
+        [(5, RstStatus::REFUSED_STREAM)]
+    );
     // A stream whose both halves are done no longer counts, even with data unread.
     s.send(&RawPeer::data(1, b"body", true));
     s.s.reply(1, RawPeer::response(), true).unwrap();
@@ -614,11 +807,17 @@ fn s69_s70_pings_use_our_parity_and_echoes_jump_the_queue() {
     let mut h = H::server();
     h.peer_opens(1, false);
     h.s.reply(1, RawPeer::response(), false).unwrap();
-    h.s.send_data(1, Bytes::from(vec![1u8; 50_000]), false).unwrap();
+    h.s.send_data(1, Bytes::from(vec![1u8; 50_000]), false)
+        .unwrap();
     let id = h.s.ping(h.now).unwrap();
     assert_eq!(id % 2, 0, "server pings are even");
     let sent = h.send(&ping(7));
-    assert_eq!(sent[0].frame, Frame::Ping(Ping { id: 7 }), "the echo goes first: {:?}", sent[0]);
+    assert_eq!(
+        sent[0].frame,
+        Frame::Ping(Ping { id: 7 }),
+        "the echo goes first: {:?}",
+        sent[0]
+    );
     let mut c = H::client();
     assert_eq!(c.s.ping(c.now).unwrap() % 2, 1);
 }
@@ -644,12 +843,24 @@ fn s72_s73_s74_s77_after_our_goaway() {
     h.events();
     h.s.goaway(h.now);
     let g = goaway(&h.drain()).unwrap();
-    assert_eq!(g, GoAway { last_good_stream_id: 5, status: GoAwayStatus::OK });
+    assert_eq!(
+        g,
+        GoAway {
+            last_good_stream_id: 5,
+            status: GoAwayStatus::OK
+        }
+    );
     // New streams are ignored entirely (S-74), unknown DATA draws nothing (S-77).
     assert!(h.peer_opens(7, false).is_empty());
     assert!(h.send(&RawPeer::data(9, b"x", false)).is_empty());
-    assert!(!h.events().iter().any(|e| matches!(e, Event::StreamOpened { .. })));
-    assert_eq!(h.s.push_stream(1, RawPeer::request("/p"), OpenOptions::default(), h.now), Err(CommandError::GoingAway));
+    assert!(!h
+        .events()
+        .iter()
+        .any(|e| matches!(e, Event::StreamOpened { .. })));
+    assert_eq!(
+        h.s.push_stream(1, RawPeer::request("/p"), OpenOptions::default(), h.now),
+        Err(CommandError::GoingAway)
+    );
     // Streams at or below last-good finish, then the session ends.
     h.s.reply(1, RawPeer::response(), true).unwrap();
     h.s.reply(5, RawPeer::response(), true).unwrap();
@@ -667,11 +878,22 @@ fn s75_after_their_goaway_streams_above_last_good_are_refused() {
     let mut h = H::client();
     let a = h.open(false);
     let b = h.open(false);
-    h.send(&encode(&Frame::GoAway(GoAway { last_good_stream_id: a, status: GoAwayStatus::OK })));
+    h.send(&encode(&Frame::GoAway(GoAway {
+        last_good_stream_id: a,
+        status: GoAwayStatus::OK,
+    })));
     let ev = h.events();
-    assert!(ev.contains(&Event::StreamReset { stream_id: b, error: StreamError::Refused }));
-    assert!(!ev.iter().any(|e| matches!(e, Event::StreamReset { stream_id, .. } if *stream_id == a)));
-    assert_eq!(h.s.open_stream(RawPeer::request("/"), OpenOptions::default(), h.now), Err(CommandError::GoingAway));
+    assert!(ev.contains(&Event::StreamReset {
+        stream_id: b,
+        error: StreamError::Refused
+    }));
+    assert!(!ev
+        .iter()
+        .any(|e| matches!(e, Event::StreamReset { stream_id, .. } if *stream_id == a)));
+    assert_eq!(
+        h.s.open_stream(RawPeer::request("/"), OpenOptions::default(), h.now),
+        Err(CommandError::GoingAway)
+    );
     // Stream a continues to its end, then the session closes.
     let r = h.peer.syn_reply(a, &RawPeer::response(), true);
     h.send(&r);
@@ -689,34 +911,65 @@ fn s76_close_sends_goaway_first() {
     assert_eq!(goaway(&sent).unwrap().status, GoAwayStatus::OK);
     assert!(h.s.is_closed());
     let ev = h.events();
-    assert!(ev.contains(&Event::StreamReset { stream_id: 1, error: StreamError::SessionClosed }));
+    assert!(ev.contains(&Event::StreamReset {
+        stream_id: 1,
+        error: StreamError::SessionClosed
+    }));
 }
 
 // ---------------------------------------------------------------- push
 
 fn push_headers() -> HeaderList {
-    RawPeer::headers(&[(":scheme", "https"), (":host", "example.com"), (":path", "/style.css"), (":status", "200 OK"), (":version", "HTTP/1.1")])
+    RawPeer::headers(&[
+        (":scheme", "https"),
+        (":host", "example.com"),
+        (":path", "/style.css"),
+        (":status", "200 OK"),
+        (":version", "HTTP/1.1"),
+    ])
 }
 
 #[test]
 fn s78_a_push_is_even_unidirectional_and_tied_to_an_open_stream() {
     let mut h = H::server();
     h.peer_opens(1, true);
-    let id = h.s.push_stream(1, push_headers(), OpenOptions::default(), h.now).unwrap();
-    h.s.send_data(id, Bytes::from_static(b"body{}"), true).unwrap();
+    let id =
+        h.s.push_stream(1, push_headers(), OpenOptions::default(), h.now)
+            .unwrap();
+    h.s.send_data(id, Bytes::from_static(b"body{}"), true)
+        .unwrap();
     h.s.reply(1, RawPeer::response(), false).unwrap();
     let sent = h.drain();
-    let Frame::SynStream(s) = &sent[0].frame else { panic!("{sent:?}") };
-    assert_eq!((s.stream_id, s.associated_stream_id, s.unidirectional), (2, 1, true));
+    let Frame::SynStream(s) = &sent[0].frame else {
+        panic!("{sent:?}")
+    };
+    assert_eq!(
+        (s.stream_id, s.associated_stream_id, s.unidirectional),
+        (2, 1, true)
+    );
     assert_eq!(data_frames(&sent), [(2, 6, true)]);
     // Not from a client, not on our own or a finished stream, and never without a URL.
     let mut c = H::client();
     let cid = c.open(false);
-    assert_eq!(c.s.push_stream(cid, push_headers(), OpenOptions::default(), c.now), Err(CommandError::NotAllowed));
+    assert_eq!(
+        c.s.push_stream(cid, push_headers(), OpenOptions::default(), c.now),
+        Err(CommandError::NotAllowed)
+    );
     h.s.send_data(1, Bytes::new(), true).unwrap();
-    assert_eq!(h.s.push_stream(1, push_headers(), OpenOptions::default(), h.now), Err(CommandError::NotAllowed));
+    assert_eq!(
+        h.s.push_stream(1, push_headers(), OpenOptions::default(), h.now),
+        Err(CommandError::NotAllowed)
+    );
     h.peer_opens(3, false);
-    assert_eq!(h.s.push_stream(3, RawPeer::headers(&[(":scheme", "https")]), OpenOptions::default(), h.now), Err(CommandError::MissingHeader(":host")));
+    assert_eq!(
+        h.s.push_stream(
+            3,
+            RawPeer::headers(&[(":scheme", "https")]),
+            OpenOptions::default(),
+            h.now
+        ),
+        Err(CommandError::MissingHeader(":host"))
+    );
 }
 
 #[test]
@@ -730,29 +983,56 @@ fn s79_s80_s81_push_validation_on_the_client() {
     let mut h = H::client();
     let id2 = h.open(false);
     assert_eq!(id, id2);
-    let b = h.peer.syn_stream(2, id, &RawPeer::headers(&[(":scheme", "https"), (":host", "a")]), false, true);
+    let b = h.peer.syn_stream(
+        2,
+        id,
+        &RawPeer::headers(&[(":scheme", "https"), (":host", "a")]),
+        false,
+        true,
+    );
     assert_eq!(rsts(&h.send(&b)), [(2, RstStatus::PROTOCOL_ERROR)], "S-80");
     let b = h.peer.syn_stream(4, 99, &push_headers(), false, true);
     assert_eq!(rsts(&h.send(&b)), [(4, RstStatus::PROTOCOL_ERROR)], "S-81");
     // A good push (spdy-transport style, without UNIDIRECTIONAL) is one-way anyway.
     let b = h.peer.syn_stream(6, id, &push_headers(), false, false);
     assert!(rsts(&h.send(&b)).is_empty());
-    assert!(h.events().iter().any(|e| matches!(e, Event::StreamOpened { stream_id: 6, associated_stream_id: 1, unidirectional: true, .. })));
-    assert_eq!(h.s.send_data(6, Bytes::from_static(b"x"), false), Err(CommandError::StreamClosed), "S-84");
+    assert!(h.events().iter().any(|e| matches!(
+        e,
+        Event::StreamOpened {
+            stream_id: 6,
+            associated_stream_id: 1,
+            unidirectional: true,
+            ..
+        }
+    )));
+    assert_eq!(
+        h.s.send_data(6, Bytes::from_static(b"x"), false),
+        Err(CommandError::StreamClosed),
+        "S-84"
+    );
 }
 
 #[test]
 fn s82_cancelling_the_associated_stream_cancels_its_pushes() {
     let mut h = H::server();
     h.peer_opens(1, false);
-    let push = h.s.push_stream(1, push_headers(), OpenOptions::default(), h.now).unwrap();
+    let push =
+        h.s.push_stream(1, push_headers(), OpenOptions::default(), h.now)
+            .unwrap();
     h.drain();
-    h.s.send_data(push, Bytes::from(vec![0u8; 1000]), false).unwrap();
+    h.s.send_data(push, Bytes::from(vec![0u8; 1000]), false)
+        .unwrap();
     let sent = h.send(&rst(1, RstStatus::CANCEL));
-    assert!(data_frames(&sent).is_empty(), "nothing more on the cancelled push");
+    assert!(
+        data_frames(&sent).is_empty(),
+        "nothing more on the cancelled push"
+    );
     assert!(h.events().contains(&Event::StreamReset {
         stream_id: push,
-        error: StreamError::Reset { status: RstStatus::CANCEL, initiator: Initiator::Remote }
+        error: StreamError::Reset {
+            status: RstStatus::CANCEL,
+            initiator: Initiator::Remote
+        }
     }));
 }
 
@@ -760,15 +1040,33 @@ fn s82_cancelling_the_associated_stream_cancels_its_pushes() {
 fn s83_later_headers_on_a_push_may_not_repeat_or_carry_the_url() {
     let mut h = H::client();
     let id = h.open(false);
-    let b = h.peer.syn_stream(2, id, &RawPeer::headers(&[(":scheme", "https"), (":host", "a"), (":path", "/x")]), false, true);
+    let b = h.peer.syn_stream(
+        2,
+        id,
+        &RawPeer::headers(&[(":scheme", "https"), (":host", "a"), (":path", "/x")]),
+        false,
+        true,
+    );
     h.send(&b);
-    let b = h.peer.headers_frame(2, &RawPeer::headers(&[(":status", "200 OK")]), false);
+    let b = h
+        .peer
+        .headers_frame(2, &RawPeer::headers(&[(":status", "200 OK")]), false);
     assert!(rsts(&h.send(&b)).is_empty());
-    let b = h.peer.headers_frame(2, &RawPeer::headers(&[(":status", "200 OK")]), false);
+    let b = h
+        .peer
+        .headers_frame(2, &RawPeer::headers(&[(":status", "200 OK")]), false);
     assert_eq!(rsts(&h.send(&b)), [(2, RstStatus::PROTOCOL_ERROR)]);
-    let b = h.peer.syn_stream(4, id, &RawPeer::headers(&[(":scheme", "https"), (":host", "a"), (":path", "/y")]), false, true);
+    let b = h.peer.syn_stream(
+        4,
+        id,
+        &RawPeer::headers(&[(":scheme", "https"), (":host", "a"), (":path", "/y")]),
+        false,
+        true,
+    );
     h.send(&b);
-    let b = h.peer.headers_frame(4, &RawPeer::headers(&[(":path", "/z")]), false);
+    let b = h
+        .peer
+        .headers_frame(4, &RawPeer::headers(&[(":path", "/z")]), false);
     assert_eq!(rsts(&h.send(&b)), [(4, RstStatus::PROTOCOL_ERROR)]);
 }
 
@@ -777,24 +1075,59 @@ fn s83_later_headers_on_a_push_may_not_repeat_or_carry_the_url() {
 #[test]
 fn s85_a_request_without_pseudo_headers_gets_400() {
     let mut h = H::server();
-    let b = h.peer.syn_stream(1, 0, &RawPeer::headers(&[(":method", "GET")]), true, false);
+    let b = h
+        .peer
+        .syn_stream(1, 0, &RawPeer::headers(&[(":method", "GET")]), true, false);
     let sent = h.send(&b);
-    let Frame::SynReply(r) = &sent[0].frame else { panic!("{sent:?}") };
+    let Frame::SynReply(r) = &sent[0].frame else {
+        panic!("{sent:?}")
+    };
     assert!(r.fin);
-    assert_eq!(sent[0].headers.as_ref().unwrap().get_str(":status"), Some("400 Bad Request"));
-    assert!(h.events().iter().all(|e| !matches!(e, Event::StreamOpened { .. })));
+    assert_eq!(
+        sent[0].headers.as_ref().unwrap().get_str(":status"),
+        Some("400 Bad Request")
+    );
+    assert!(h
+        .events()
+        .iter()
+        .all(|e| !matches!(e, Event::StreamOpened { .. })));
     // Raw sessions (Kubernetes) take any headers.
-    let mut raw = H::new(Role::Server, Config { http: false, ..Config::default() });
-    let b = raw.peer.syn_stream(1, 0, &RawPeer::headers(&[("streamtype", "stdout")]), false, false);
+    let mut raw = H::new(
+        Role::Server,
+        Config {
+            http: false,
+            ..Config::default()
+        },
+    );
+    let b = raw.peer.syn_stream(
+        1,
+        0,
+        &RawPeer::headers(&[("streamtype", "stdout")]),
+        false,
+        false,
+    );
     assert!(raw.send(&b).is_empty());
-    assert!(raw.events().iter().any(|e| matches!(e, Event::StreamOpened { .. })));
+    assert!(raw
+        .events()
+        .iter()
+        .any(|e| matches!(e, Event::StreamOpened { .. })));
 }
 
 #[test]
 fn s86_a_request_without_body_has_fin_on_its_syn_stream() {
     let mut h = H::client();
-    h.s.open_stream(RawPeer::request("/"), OpenOptions { fin: true, ..Default::default() }, h.now).unwrap();
-    let Frame::SynStream(s) = &h.drain()[0].frame else { panic!() };
+    h.s.open_stream(
+        RawPeer::request("/"),
+        OpenOptions {
+            fin: true,
+            ..Default::default()
+        },
+        h.now,
+    )
+    .unwrap();
+    let Frame::SynStream(s) = &h.drain()[0].frame else {
+        panic!()
+    };
     assert!(s.fin);
 }
 
@@ -802,7 +1135,9 @@ fn s86_a_request_without_body_has_fin_on_its_syn_stream() {
 fn s87_a_reply_without_status_is_reset() {
     let mut h = H::client();
     let id = h.open(false);
-    let b = h.peer.syn_reply(id, &RawPeer::headers(&[(":version", "HTTP/1.1")]), false);
+    let b = h
+        .peer
+        .syn_reply(id, &RawPeer::headers(&[(":version", "HTTP/1.1")]), false);
     assert_eq!(rsts(&h.send(&b)), [(id, RstStatus::PROTOCOL_ERROR)]);
 }
 
@@ -810,7 +1145,10 @@ fn s87_a_reply_without_status_is_reset() {
 
 #[test]
 fn s90_spdy3_mode_has_no_session_window() {
-    let config = Config { flow_control: FlowControl::Spdy3, ..Config::default() };
+    let config = Config {
+        flow_control: FlowControl::Spdy3,
+        ..Config::default()
+    };
     let mut h = H::new(Role::Server, config);
     h.peer_opens(1, false);
     h.s.reply(1, RawPeer::response(), false).unwrap();
@@ -818,7 +1156,10 @@ fn s90_spdy3_mode_has_no_session_window() {
     h.send(&settings(&[(SettingId::INITIAL_WINDOW_SIZE, 200_000)]));
     h.peer_opens(3, false);
     h.s.reply(3, RawPeer::response(), false).unwrap();
-    assert_eq!(h.s.send_data(3, Bytes::from(vec![0u8; 150_000]), false), Ok(150_000));
+    assert_eq!(
+        h.s.send_data(3, Bytes::from(vec![0u8; 150_000]), false),
+        Ok(150_000)
+    );
     let sent = h.drain();
     assert!(window_updates(&sent).iter().all(|w| w.0 != 0));
     let sent = h.send(&RawPeer::data(1, &vec![0u8; 70_000], false));
@@ -827,11 +1168,20 @@ fn s90_spdy3_mode_has_no_session_window() {
 
 #[test]
 fn s91_a_silent_server_speaks_only_after_the_clients_first_frame() {
-    let config = Config { send_settings_at_start: false, ..Config::kubernetes() };
+    let config = Config {
+        send_settings_at_start: false,
+        ..Config::kubernetes()
+    };
     let mut s = Session::server(config, Instant(0));
     let mut peer = RawPeer::new();
     assert!(peer.drain(&mut s, Instant(0)).is_empty());
-    let b = peer.syn_stream(1, 0, &RawPeer::headers(&[("streamtype", "data")]), false, false);
+    let b = peer.syn_stream(
+        1,
+        0,
+        &RawPeer::headers(&[("streamtype", "data")]),
+        false,
+        false,
+    );
     let sent = peer.exchange(&mut s, &b, Instant(1));
     assert!(matches!(sent[0].frame, Frame::Settings(_)), "{sent:?}");
 }
@@ -844,7 +1194,10 @@ fn timers_idle_ping_first_frame_and_frame_completion() {
     let mut h = H::server();
     let t = h.s.poll_timeout().unwrap();
     h.s.handle_timeout(t);
-    assert!(matches!(closed(&h.events()).unwrap().kind, SessionErrorKind::Timeout("first frame")));
+    assert!(matches!(
+        closed(&h.events()).unwrap().kind,
+        SessionErrorKind::Timeout("first frame")
+    ));
     // Frame completion: a frame dribbled byte by byte.
     let mut h = H::server();
     h.send(&ping(1));
@@ -852,7 +1205,11 @@ fn timers_idle_ping_first_frame_and_frame_completion() {
     h.now = Instant(29_000);
     h.send(&[0x03]);
     let t = h.s.poll_timeout().unwrap();
-    assert_eq!(t, Instant(30_000), "counted from the start of the frame, not the last byte");
+    assert_eq!(
+        t,
+        Instant(30_000),
+        "counted from the start of the frame, not the last byte"
+    );
     h.s.handle_timeout(t);
     let sent = h.drain();
     assert_eq!(goaway(&sent).unwrap().status, GoAwayStatus::PROTOCOL_ERROR);
@@ -861,14 +1218,20 @@ fn timers_idle_ping_first_frame_and_frame_completion() {
     h.send(&ping(2));
     h.s.ping(h.now).unwrap();
     h.s.handle_timeout(Instant(30_000));
-    assert!(matches!(closed(&h.events()).unwrap().kind, SessionErrorKind::Timeout("ping")));
+    assert!(matches!(
+        closed(&h.events()).unwrap().kind,
+        SessionErrorKind::Timeout("ping")
+    ));
     // Idle: no streams for 5 minutes.
     let mut h = H::client();
     h.send(&ping(2));
     h.drain();
     assert_eq!(h.s.poll_timeout(), Some(Instant(300_000)));
     h.s.handle_timeout(Instant(300_000));
-    assert!(matches!(closed(&h.events()).unwrap().kind, SessionErrorKind::Timeout("idle")));
+    assert!(matches!(
+        closed(&h.events()).unwrap().kind,
+        SessionErrorKind::Timeout("idle")
+    ));
 }
 
 #[test]
@@ -880,16 +1243,28 @@ fn timers_reply_keepalive_and_goaway_drain() {
     let id = h.open(false);
     h.s.handle_timeout(Instant(5_000));
     assert_eq!(rsts(&h.drain()), [(id, RstStatus::CANCEL)]);
-    assert!(h.events().contains(&Event::StreamReset { stream_id: id, error: StreamError::ReplyTimeout }));
+    assert!(h.events().contains(&Event::StreamReset {
+        stream_id: id,
+        error: StreamError::ReplyTimeout
+    }));
     h.s.handle_timeout(Instant(10_000));
-    assert!(h.drain().iter().any(|s| matches!(s.frame, Frame::Ping(_))), "keepalive");
+    assert!(
+        h.drain().iter().any(|s| matches!(s.frame, Frame::Ping(_))),
+        "keepalive"
+    );
     let mut h = H::server();
     h.peer_opens(1, false);
     h.s.goaway(h.now);
     h.s.handle_timeout(Instant(30_000));
     let ev = h.events();
-    assert!(ev.contains(&Event::StreamReset { stream_id: 1, error: StreamError::SessionClosed }));
-    assert!(matches!(closed(&ev).unwrap().kind, SessionErrorKind::Timeout("goaway drain")));
+    assert!(ev.contains(&Event::StreamReset {
+        stream_id: 1,
+        error: StreamError::SessionClosed
+    }));
+    assert!(matches!(
+        closed(&ev).unwrap().kind,
+        SessionErrorKind::Timeout("goaway drain")
+    ));
 }
 
 #[test]
@@ -908,8 +1283,15 @@ fn floods_end_the_session_with_goaway() {
         let one = make();
         let burst: Vec<u8> = (0..=limit).flat_map(|_| one.clone()).collect();
         let sent = h.send(&burst);
-        assert_eq!(goaway(&sent).map(|g| g.status), Some(GoAwayStatus::PROTOCOL_ERROR), "{kind}");
-        assert_eq!(closed(&h.events()).unwrap().kind, SessionErrorKind::Flood(kind));
+        assert_eq!(
+            goaway(&sent).map(|g| g.status),
+            Some(GoAwayStatus::PROTOCOL_ERROR),
+            "{kind}"
+        );
+        assert_eq!(
+            closed(&h.events()).unwrap().kind,
+            SessionErrorKind::Flood(kind)
+        );
         // The same count spread over time is fine.
         let mut h = H::server();
         h.peer_opens(1, false);
@@ -927,7 +1309,9 @@ fn rapid_reset_is_stopped_by_the_reset_flood_limit() {
     let mut closed_at = None;
     for i in 0..2000u32 {
         let id = 1 + 2 * i;
-        let mut b = h.peer.syn_stream(id, 0, &RawPeer::request("/"), false, false);
+        let mut b = h
+            .peer
+            .syn_stream(id, 0, &RawPeer::request("/"), false, false);
         b.extend(rst(id, RstStatus::CANCEL));
         let sent = h.send(&b);
         if goaway(&sent).is_some() {
@@ -936,7 +1320,10 @@ fn rapid_reset_is_stopped_by_the_reset_flood_limit() {
         }
     }
     assert_eq!(closed_at, Some(1000));
-    assert_eq!(closed(&h.events()).unwrap().kind, SessionErrorKind::Flood("RST_STREAM"));
+    assert_eq!(
+        closed(&h.events()).unwrap().kind,
+        SessionErrorKind::Flood("RST_STREAM")
+    );
 }
 
 #[test]
@@ -945,7 +1332,13 @@ fn input_backpressure_when_unread_data_piles_up_in_lenient_mode() {
     config.send_settings_at_start = true;
     config.max_buffered = 100_000;
     let mut h = H::new(Role::Server, config);
-    let b = h.peer.syn_stream(1, 0, &RawPeer::headers(&[("streamtype", "stdin")]), false, false);
+    let b = h.peer.syn_stream(
+        1,
+        0,
+        &RawPeer::headers(&[("streamtype", "stdin")]),
+        false,
+        false,
+    );
     h.send(&b);
     assert!(h.s.wants_input());
     // spdystream ignores windows: far more than 64 KiB arrives, tolerated.

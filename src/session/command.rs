@@ -143,7 +143,7 @@ impl Session {
             s.set(flag::LOCAL_DONE);
         }
         if options.unidirectional {
-            s.set(flag::REMOTE_CLOSED | flag::REPLIED);
+            s.set(flag::REMOTE_CLOSED | flag::REPLIED | flag::FIN_READ);
         }
         s.send_queue.push_back(SendItem::Syn {
             headers,
@@ -197,7 +197,7 @@ impl Session {
             i64::from(self.peer_initial_window),
             self.config.initial_window,
         );
-        s.set(flag::REMOTE_CLOSED | flag::REPLIED | flag::PUSH);
+        s.set(flag::REMOTE_CLOSED | flag::REPLIED | flag::PUSH | flag::FIN_READ);
         s.associated = associated_stream_id;
         if options.fin {
             s.set(flag::LOCAL_DONE);

@@ -44,6 +44,19 @@ impl Session {
         };
         // Frames already in flight for it are dropped quietly (SPDY31.md §8.5).
         self.streams.remember(id);
+        let refused = matches!(
+            error,
+            Some(
+                StreamError::Refused
+                    | StreamError::Reset {
+                        status: RstStatus::REFUSED_STREAM,
+                        ..
+                    }
+            )
+        );
+        if !local {
+            self.peer_stream_left(id, !refused);
+        }
         self.send_queued -= s.send_queued;
         if self.session_flow() {
             s.credit_unread_into(&mut self.recv);
@@ -65,9 +78,28 @@ impl Session {
         if self.streams.get(id).is_some_and(|s| s.finished()) {
             let local = self.is_local_id(id);
             self.streams.remove(id, local);
+            if !local {
+                self.peer_stream_left(id, true);
+            }
             self.events.push_back(Event::StreamClosed { stream_id: id });
             self.notify_can_open();
             self.maybe_finish_draining();
+        }
+    }
+
+    /// Keeps GOAWAY's last-good id (S-73) right when a peer stream leaves: a refused stream
+    /// was never processed, so it stops counting (SPDY31.md §13).
+    fn peer_stream_left(&mut self, id: u32, processed: bool) {
+        if processed {
+            self.highest_processed_peer = self.highest_processed_peer.max(id);
+        } else if id == self.last_good_peer_stream_id {
+            let live = self
+                .streams
+                .ids()
+                .filter(|&i| !self.is_local_id(i))
+                .max()
+                .unwrap_or(0);
+            self.last_good_peer_stream_id = live.max(self.highest_processed_peer);
         }
     }
 

@@ -191,6 +191,8 @@ pub struct Session {
     last_peer_stream_id: u32,
     /// Highest peer stream accepted, for GOAWAY (S-73).
     last_good_peer_stream_id: u32,
+    /// Highest peer stream that left the session after being processed (not refused).
+    highest_processed_peer: u32,
     /// Session send window (S-51).
     send_window: i64,
     /// Session receive window.
@@ -264,6 +266,7 @@ impl Session {
             },
             last_peer_stream_id: 0,
             last_good_peer_stream_id: 0,
+            highest_processed_peer: 0,
             send_window: i64::from(DEFAULT_WINDOW),
             recv: RecvWindow::new(DEFAULT_WINDOW),
             session_update_pending: false,
