@@ -10,16 +10,30 @@
 //! This crate is built in layers, each usable on its own:
 //!
 //! ```text
-//!  bytes ──► frame::Decoder ──► Frame ──► header_block::HeaderInflater ──► HeaderList
-//!  bytes ◄── Frame::encode  ◄── Frame ◄── header_block::HeaderDeflater ◄── HeaderList
+//!             bytes in                        events out             bytes out
+//!  socket ──► Session::handle_bytes(now) ──► poll_event()    ┌──► poll_transmit(buf) ──► socket
+//!             Session::handle_timeout(now)   commands: open, │    poll_timeout() → when to call
+//!                                            reply, send,    │    handle_timeout
+//!                                            read, reset,  ──┘
+//!                                            ping, goaway
+//!
+//!  session      streams, windows, settings, priorities, push, ping, goaway, timers, limits
+//!  http         HTTP semantics over streams (pseudo-headers, :status reasons), optional
+//!  header_block name/value blocks and the per-direction zlib contexts (SPDY dictionary)
+//!  frame        the stateless codec: bytes ⇄ Frame, zero-copy DATA
 //! ```
 //!
+//! * [`session`]: the sans-IO engine. It never does I/O and never reads a clock: bytes and
+//!   time go in, bytes, events and a timer deadline come out. Its module docs give the call
+//!   protocol every adapter follows, with a complete driving loop.
 //! * [`frame`]: a stateless, total codec for every SPDY/3.1 frame. Decoding is push-style
 //!   (bytes arrive in any chunking; "need more bytes" is a normal result) and zero-copy for
 //!   DATA payloads. Errors say which spec status applies and whether they end the stream or
 //!   the session.
 //! * [`header_block`]: name/value blocks (parse, validate, encode) and the per-direction
 //!   zlib contexts with the SPDY dictionary, on `miniz_oxide`.
+//! * [`http`]: the HTTP rules shared by the adapters; Kubernetes-style sessions run raw.
+//! * [`time`]: the millisecond [`time::Instant`] the session is driven with.
 //!
 //! ## Decoding a capture
 //!
@@ -48,7 +62,7 @@
 //! | `std` (default) | `std::error::Error` for the error types |
 //! | `tokio` | the tokio adapter (implies `std`) |
 //! | `wasm` | the wasm-bindgen facade (implies `std`) |
-//! | `testing` | dev-only helpers for tests, benches and fuzz targets |
+//! | `testing` | dev-only helpers for tests, benches and fuzz targets (`testing::Pair`) |
 //!
 //! The core is `#![no_std]` with `alloc`, and builds with `--no-default-features` for
 //! targets without a standard library.

@@ -1,7 +1,7 @@
 //! The malformed inputs of ../shared/vectors/invalid.json that are codec matters: each
 //! gets the reaction the vector names. The cases that need session state (stream tables,
-//! windows, GOAWAY, push) are listed as pending for the session engine, and the test fails
-//! if a case is in neither list.
+//! windows, GOAWAY, push) are listed for the session engine, which checks every case in
+//! `conformance_vectors.rs`; this test fails if a case is in neither list.
 
 mod common;
 
@@ -73,7 +73,7 @@ const CODEC_CASES: &[&str] = &[
     "settings-duplicate-id-first-wins",
 ];
 
-/// Session-level cases, checked by the session engine's conformance suite.
+/// Session-level cases, checked in `conformance_vectors.rs`.
 const SESSION_CASES: &[&str] = &[
     "syn-stream-id-goes-down",
     "syn-stream-duplicate-id",

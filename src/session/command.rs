@@ -351,7 +351,7 @@ impl Session {
         Ok(s)
     }
 
-    /// Reads up to `max` bytes of the stream. Consumption returns window to the peer
+    /// Reads up to `max` bytes (at least 1) of the stream. Consumption returns window to the peer
     /// (batched WINDOW_UPDATEs at half a window), so a stream nobody reads stops the peer.
     /// After a `Readable` event, read until `Pending` or `Fin`.
     pub fn read(&mut self, stream_id: u32, max: usize) -> Result<Read, CommandError> {
@@ -360,6 +360,7 @@ impl Session {
             .streams
             .get_mut(stream_id)
             .ok_or(CommandError::UnknownStream)?;
+        let max = max.max(1);
         if let Some(front) = s.recv_buf.front_mut() {
             let chunk = if front.len() <= max {
                 s.recv_buf.pop_front().expect("front exists")
@@ -368,6 +369,7 @@ impl Session {
             };
             let n = chunk.len();
             s.recv_buffered -= n;
+            self.unread -= n;
             if s.recv_buf.is_empty() && !s.has(flag::REMOTE_CLOSED) {
                 s.clear(flag::READABLE_SENT);
             }

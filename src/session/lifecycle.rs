@@ -58,6 +58,7 @@ impl Session {
             self.peer_stream_left(id, !refused);
         }
         self.send_queued -= s.send_queued;
+        self.unread -= s.recv_buffered;
         if self.session_flow() {
             s.credit_unread_into(&mut self.recv);
             self.session_update_pending |= self.recv.update_due();

@@ -204,6 +204,8 @@ pub struct Session {
     writable_waiters: Vec<u32>,
     /// DATA bytes queued in all streams.
     send_queued: usize,
+    /// Received DATA bytes of all streams not yet read.
+    unread: usize,
     /// The peer's SETTINGS_INITIAL_WINDOW_SIZE (S-50, S-56).
     peer_initial_window: u32,
     /// The peer's SETTINGS_MAX_CONCURRENT_STREAMS (S-67).
@@ -273,6 +275,7 @@ impl Session {
             window_updates: Vec::new(),
             writable_waiters: Vec::new(),
             send_queued: 0,
+            unread: 0,
             peer_initial_window: DEFAULT_WINDOW,
             peer_max_concurrent: None,
             settings_sent: false,
@@ -326,7 +329,7 @@ impl Session {
         if self.ended.is_some() {
             return false;
         }
-        let unread: usize = self.stats_recv_buffered();
+        let unread = self.unread;
         let pending_control = self.urgent.len() + self.control.len();
         unread <= self.config.max_buffered
             && self.input.len() <= self.config.decoder.max_control_payload as usize + 8
@@ -350,16 +353,12 @@ impl Session {
         s.streams = self.streams.len();
         s.active_local = self.streams.active_local;
         s.active_remote = self.streams.active_remote;
-        s.recv_buffered = self.stats_recv_buffered();
+        s.recv_buffered = self.unread;
         s.send_buffered = self.send_queued;
         s.input_buffered = self.input.len();
         s.send_window = self.send_window;
         s.recv_window = self.recv.available;
         s
-    }
-
-    fn stats_recv_buffered(&self) -> usize {
-        self.streams.values().map(|s| s.recv_buffered).sum()
     }
 
     /// Ids of the streams in the session, ascending.

@@ -186,6 +186,7 @@ impl Session {
         } else if len > 0 {
             s.recv_buf.push_back(d.payload);
             s.recv_buffered += len;
+            self.unread += len;
         }
         if d.fin {
             self.remote_closed(id);

@@ -50,10 +50,6 @@ impl StreamStore {
         self.map.values_mut()
     }
 
-    pub fn values(&self) -> impl Iterator<Item = &Stream> {
-        self.map.values()
-    }
-
     pub fn insert(&mut self, id: u32, stream: Stream, local: bool) {
         if local {
             self.active_local += 1;
