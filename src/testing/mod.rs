@@ -393,3 +393,5 @@ pub fn encode(frame: &Frame) -> Vec<u8> {
 pub fn events(session: &mut Session) -> Vec<Event> {
     core::iter::from_fn(|| session.poll_event()).collect()
 }
+
+pub mod fuzz;
