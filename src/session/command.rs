@@ -451,6 +451,20 @@ impl Session {
                 s.recv.available += delta;
                 s.recv.size = w;
             }
+            // Credit consumed below half the old window may be past half the new one: return
+            // it now, or a reader with nothing left to read would never send it (S-56).
+            let due: alloc::vec::Vec<u32> = self
+                .streams
+                .ids()
+                .filter(|&id| {
+                    self.streams
+                        .get(id)
+                        .is_some_and(|s| s.recv.update_due() && !s.has(flag::REMOTE_CLOSED))
+                })
+                .collect();
+            for id in due {
+                self.schedule_stream_update(id);
+            }
             entries.push(Setting::new(SettingId::INITIAL_WINDOW_SIZE, w));
         }
         if !self.settings_sent {

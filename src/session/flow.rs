@@ -46,6 +46,14 @@ impl RecvWindow {
         self.unacked > 0 && self.unacked >= self.size / 2
     }
 
+    /// For the session window: also due once the credit waiting is at least what the peer
+    /// may still send. Unread data of stalled streams can hold more than half the session
+    /// window; what the other streams consumed must still go back, or the peer stops every
+    /// stream for good. With nothing unread this is exactly the half-window rule.
+    pub fn session_update_due(&self) -> bool {
+        self.update_due() || (self.unacked > 0 && i64::from(self.unacked) >= self.available)
+    }
+
     /// Takes the bytes to return in a WINDOW_UPDATE now.
     pub fn take_update(&mut self) -> u32 {
         let delta = self.unacked;

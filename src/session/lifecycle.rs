@@ -61,7 +61,7 @@ impl Session {
         self.unread -= s.recv_buffered;
         if self.session_flow() {
             s.credit_unread_into(&mut self.recv);
-            self.session_update_pending |= self.recv.update_due();
+            self.session_update_pending |= self.recv.session_update_due();
         }
         if let Some(error) = error {
             self.events.push_back(Event::StreamReset {
@@ -107,8 +107,9 @@ impl Session {
     /// Counts `n` bytes as consumed on the session window (data that is read, or that no
     /// stream will ever read, S-58).
     pub(super) fn credit_session(&mut self, n: usize) {
-        if self.session_flow() && n > 0 && self.recv.consume(n) {
-            self.session_update_pending = true;
+        if self.session_flow() && n > 0 {
+            self.recv.consume(n);
+            self.session_update_pending |= self.recv.session_update_due();
         }
     }
 
@@ -186,8 +187,12 @@ impl Session {
         }
         let ids: Vec<u32> = self.streams.ids().collect();
         for id in ids {
+            // Also a stream whose FIN came alone (empty DATA) after its data was read: only
+            // `Read::Fin` is left, and it is as complete as one with data unread.
             let keep = self.streams.get(id).is_some_and(|s| {
-                s.has(flag::REMOTE_CLOSED) && !s.recv_buf.is_empty() && !s.has(flag::DISCARD)
+                s.has(flag::REMOTE_CLOSED)
+                    && (!s.recv_buf.is_empty() || !s.has(flag::FIN_READ))
+                    && !s.has(flag::DISCARD)
             });
             if keep {
                 if let Some(s) = self.streams.get_mut(id) {

@@ -138,6 +138,10 @@ impl Session {
             });
             return false;
         }
+        // Data for streams nobody reads may leave the peer less than we owe it.
+        if self.session_flow() {
+            self.session_update_pending |= self.recv.session_update_due();
+        }
         true
     }
 
