@@ -876,52 +876,32 @@ fn s56_a_shrink_after_everything_was_read_still_returns_the_consumed_credit() {
 }
 
 #[test]
-fn s56_a_shrink_racing_data_in_flight_resets_that_stream_and_the_session_goes_on() {
+fn s56_a_shrink_racing_data_in_flight_is_tolerated_and_the_stream_completes() {
     // SPDY/3.1 has no SETTINGS acknowledgement: data the server sent against the old
     // window may arrive after the client lowered it. SPDY31.md §10.4 lets the receiver
-    // reset such streams with FLOW_CONTROL_ERROR; this engine does, and only them.
+    // either reset such streams or accept the data; this engine accepts anything within the
+    // largest window it ever advertised, so lowering a window never breaks a transfer.
     let now = Instant(0);
     let body = file(1 << 20, 23);
-    let (mut c, mut s, id, _) = shrink_setup(&body);
+    let (mut c, mut s, id, taken) = shrink_setup(&body);
     let mut in_flight = Vec::new();
     while s.poll_transmit(now, &mut in_flight, usize::MAX) > 0 {}
     assert_eq!(s.stats().send_buffered, 0);
     c.change_settings(None, Some(16 * K as u32)).unwrap();
     assert_eq!(c.stream_recv_window(id), Some(-96 * K as i64));
     c.handle_bytes(&in_flight, now); // 144 KiB more: 240 KiB over the new window
-    let reset = Event::StreamReset {
-        stream_id: id,
-        error: StreamError::Reset {
-            status: RstStatus::FLOW_CONTROL_ERROR,
-            initiator: Initiator::Library,
-        },
-    };
-    assert!(events(&mut c).contains(&reset));
-    deliver(&mut c, &mut s, now);
-    let reset = Event::StreamReset {
-        stream_id: id,
-        error: StreamError::Reset {
-            status: RstStatus::FLOW_CONTROL_ERROR,
-            initiator: Initiator::Remote,
-        },
-    };
-    assert!(events(&mut s).contains(&reset));
+    let ev = events(&mut c);
+    assert!(
+        !ev.iter().any(|e| matches!(e, Event::StreamReset { .. })),
+        "{ev:?}"
+    );
+    assert_eq!(c.stream_recv_window(id), Some(-240 * K as i64));
+    assert_eq!(c.stats().recv_buffered, 256 * K);
+    let got = finish_transfer(&mut c, &mut s, id, &body, taken, 256 * K);
+    assert_bytes(&got, &body, "body");
     assert!(c.close_reason().is_none() && s.close_reason().is_none());
-    // S-58: the dropped bytes were returned to the session window; both ends agree.
-    deliver(&mut s, &mut c, now);
-    assert_eq!(c.stats().recv_window, s.stats().send_window);
     assert_empty(&c, "client");
     assert_empty(&s, "server");
-    // A retry runs at the new window and completes.
-    let id = c.open_stream(request("/big", &[]), fin(), now).unwrap();
-    deliver(&mut c, &mut s, now);
-    events(&mut s);
-    s.reply(id, RawPeer::response(), false).unwrap();
-    let taken = s.send_data(id, body.clone(), true).unwrap();
-    assert_eq!(taken, 16 * K);
-    deliver(&mut s, &mut c, now);
-    let got = finish_transfer(&mut c, &mut s, id, &body, taken, 16 * K);
-    assert_bytes(&got, &body, "body");
 }
 
 // ---------------------------------------------------------------------------------------

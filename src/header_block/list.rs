@@ -150,6 +150,12 @@ impl HeaderList {
     /// Nothing is written when the list is invalid.
     pub fn encode_block(&self, out: &mut Vec<u8>) -> Result<(), HeaderError> {
         self.validate_for_send()?;
+        self.write_block(out)
+    }
+
+    /// Appends the uncompressed block of a list already checked with
+    /// [`validate_for_send`](Self::validate_for_send).
+    pub(crate) fn write_block(&self, out: &mut Vec<u8>) -> Result<(), HeaderError> {
         let size: usize = 4 + self
             .pairs
             .iter()

@@ -218,6 +218,16 @@ impl HeaderDeflater {
         Ok(())
     }
 
+    /// [`encode`](Self::encode) for a list the caller already checked with
+    /// [`HeaderList::validate_for_send`] (the session checks when a command queues it).
+    pub(crate) fn encode_validated(&mut self, headers: &HeaderList, out: &mut Vec<u8>) {
+        self.block.clear();
+        headers
+            .write_block(&mut self.block)
+            .expect("a validated list fits a block");
+        self.zlib.compress(&self.block, out);
+    }
+
     /// [`encode`](Self::encode) into a new buffer.
     pub fn encode_to_bytes(&mut self, headers: &HeaderList) -> Result<Bytes, HeaderError> {
         let mut out = Vec::new();

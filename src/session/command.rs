@@ -447,6 +447,7 @@ impl Session {
             }
             let delta = i64::from(w) - i64::from(self.config.initial_window);
             self.config.initial_window = w;
+            self.max_advertised_window = self.max_advertised_window.max(w);
             for s in self.streams.values_mut() {
                 s.recv.available += delta;
                 s.recv.size = w;

@@ -202,10 +202,15 @@ pub struct Session {
     window_updates: Vec<u32>,
     /// Streams refused send capacity, waiting for `Writable`.
     writable_waiters: Vec<u32>,
+    /// Frames went out since waiters were last checked.
+    writable_dirty: bool,
     /// DATA bytes queued in all streams.
     send_queued: usize,
     /// Received DATA bytes of all streams not yet read.
     unread: usize,
+    /// The largest stream window we ever advertised (or the 64 KiB default): data the peer
+    /// sent against it before seeing a smaller one is tolerated (SPDY31.md §10.4).
+    max_advertised_window: u32,
     /// The peer's SETTINGS_INITIAL_WINDOW_SIZE (S-50, S-56).
     peer_initial_window: u32,
     /// The peer's SETTINGS_MAX_CONCURRENT_STREAMS (S-67).
@@ -274,8 +279,10 @@ impl Session {
             session_update_pending: false,
             window_updates: Vec::new(),
             writable_waiters: Vec::new(),
+            writable_dirty: false,
             send_queued: 0,
             unread: 0,
+            max_advertised_window: DEFAULT_WINDOW.max(config.initial_window),
             peer_initial_window: DEFAULT_WINDOW,
             peer_max_concurrent: None,
             settings_sent: false,

@@ -5,7 +5,7 @@ use alloc::vec::Vec;
 use bytes::{Bytes, BytesMut};
 
 use super::event::{Event, Initiator, RemoteSettings, SessionError, SessionErrorKind, StreamError};
-use super::flow::{grow_send_window, DEFAULT_WINDOW, MAX_WINDOW};
+use super::flow::{grow_send_window, MAX_WINDOW};
 use super::stream::{flag, Stream};
 use super::{stat_index, Role, Session};
 use crate::frame::{
@@ -23,6 +23,11 @@ impl Session {
     pub fn handle_bytes(&mut self, data: &[u8], now: Instant) {
         if self.ended.is_some() {
             return;
+        }
+        // Payloads are slices of this buffer, so it cannot be reused while the application
+        // holds them: grow it in large steps, not once per small chunk.
+        if self.input.capacity() - self.input.len() < data.len() {
+            self.input.reserve(data.len().max(16 * 1024));
         }
         self.input.extend_from_slice(data);
         self.process_input(now);
@@ -46,6 +51,7 @@ impl Session {
         let _ = now;
         let already_ended = self.ended.is_some();
         self.transport_closed = true;
+        self.input.clear(); // a partial frame can never complete now
         if !already_ended {
             self.end(SessionError {
                 status: GoAwayStatus::OK,
@@ -163,7 +169,10 @@ impl Session {
         let id = d.stream_id;
         let local = self.is_local_id(id);
         let enforce = self.flow_enforced();
-        let slack = i64::from(DEFAULT_WINDOW.saturating_sub(self.config.initial_window));
+        // Data sent against a larger window we advertised before is not the peer's fault.
+        let slack = i64::from(
+            self.max_advertised_window - self.config.initial_window.min(self.max_advertised_window),
+        );
         let Some(s) = self.streams.get_mut(id) else {
             self.credit_session(len);
             return self.on_data_for_unknown_stream(id);

@@ -43,6 +43,9 @@ impl Session {
                 }
             }
         }
+        if core::mem::take(&mut self.writable_dirty) {
+            self.check_writable();
+        }
         written
     }
 
@@ -66,6 +69,11 @@ impl Session {
                 }
                 Some(Produced::Data(head, payload)) => {
                     written += 8 + payload.len();
+                    // Carve the 8-byte heads out of one shared block rather than allocating
+                    // a buffer (and its shared header) for each frame.
+                    if self.scratch.capacity() < head.len() {
+                        self.scratch.reserve(4096);
+                    }
                     self.scratch.put_slice(&head);
                     out.push(self.scratch.split().freeze());
                     if !payload.is_empty() {
@@ -73,6 +81,9 @@ impl Session {
                     }
                 }
             }
+        }
+        if core::mem::take(&mut self.writable_dirty) {
+            self.check_writable();
         }
         written
     }
@@ -198,11 +209,12 @@ impl Session {
             unreachable!("checked above")
         };
         s.set(flag::SYN_SENT);
+        if s.send_queue.is_empty() {
+            s.send_queue.shrink_to_fit(); // an idle open stream keeps no queue buffer
+        }
         let priority = s.priority;
         self.block.clear();
-        self.deflater
-            .encode(&headers, &mut self.block)
-            .expect("headers were validated when the stream was opened");
+        self.deflater.encode_validated(&headers, &mut self.block);
         let frame = SynStream {
             stream_id: id,
             associated_stream_id,
@@ -286,11 +298,12 @@ impl Session {
             }
             SendItem::Syn { .. } => unreachable!("SYN_STREAMs leave through the syn queue"),
         };
+        if s.send_queue.is_empty() {
+            s.send_queue.shrink_to_fit(); // an idle open stream keeps no queue buffer
+        }
         let (headers, is_reply) = frame.expect("a header item");
         self.block.clear();
-        self.deflater
-            .encode(&headers, &mut self.block)
-            .expect("headers were validated when queued");
+        self.deflater.encode_validated(&headers, &mut self.block);
         let frame = if is_reply {
             Frame::SynReply(SynReply {
                 stream_id: id,
@@ -316,9 +329,8 @@ impl Session {
             self.local_closed(id);
         }
         self.schedule(id);
-        if !self.writable_waiters.is_empty() {
-            self.check_writable();
-        }
+        // Capacity freed by this frame is announced once per transmit call, not per frame.
+        self.writable_dirty |= !self.writable_waiters.is_empty();
     }
 
     /// Our half of `id` is finished on the wire.
