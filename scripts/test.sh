@@ -11,10 +11,10 @@ step "format"
 cargo fmt --all -- --check
 
 step "clippy"
-cargo clippy --all-targets -- -D warnings
+cargo clippy --all-targets --all-features -- -D warnings
 
 step "rustdoc"
-RUSTDOCFLAGS="-D warnings" cargo doc --no-deps
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --all-features
 
 step "no_std core: wasm32-unknown-unknown and thumbv7em-none-eabihf"
 cargo build --lib --no-default-features --target wasm32-unknown-unknown

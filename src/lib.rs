@@ -78,6 +78,8 @@ pub mod error;
 pub mod frame;
 pub mod header_block;
 pub mod http;
+#[cfg(feature = "tokio")]
+pub mod net;
 pub mod session;
 pub mod time;
 

@@ -137,6 +137,19 @@ pub struct Stats {
     pub data_sent: u64,
 }
 
+/// Where one stream stands, from [`Session::stream_info`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StreamInfo {
+    /// We will send nothing more (FIN queued or sent, unidirectional, push recipient).
+    pub local_done: bool,
+    /// The peer will send nothing more.
+    pub remote_closed: bool,
+    /// Received bytes not yet read.
+    pub unread: usize,
+    /// Bytes queued to send.
+    pub send_queued: usize,
+}
+
 /// Index of a frame type in [`Stats::frames_received`].
 fn stat_index(frame: &Frame) -> usize {
     match frame {
@@ -371,6 +384,16 @@ impl Session {
     /// Ids of the streams in the session, ascending.
     pub fn stream_ids(&self) -> Vec<u32> {
         self.streams.ids().collect()
+    }
+
+    /// Where a stream stands, if it is still in the session.
+    pub fn stream_info(&self, stream_id: u32) -> Option<StreamInfo> {
+        self.streams.get(stream_id).map(|s| StreamInfo {
+            local_done: s.has(stream::flag::LOCAL_DONE),
+            remote_closed: s.has(stream::flag::REMOTE_CLOSED),
+            unread: s.recv_buffered,
+            send_queued: s.send_queued,
+        })
     }
 
     /// The stream's send window (what we may still send), if the stream exists.

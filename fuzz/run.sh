@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs one fuzz target for SECONDS of wall time on one core and appends a summary line
+# (executions, coverage, CPU seconds) to fuzz/logs/<target>.log.
+# usage: fuzz/run.sh TARGET SECONDS
+set -euo pipefail
+cd "$(dirname "$0")"
+target=$1
+seconds=$2
+mkdir -p logs "corpus/$target"
+export RUSTC_BOOTSTRAP=1
+cargo fuzz build -O "$target" >/dev/null 2>&1
+start=$(date -u +%FT%TZ)
+/usr/bin/time -f "%U %S" -o "logs/$target.time" \
+  cargo fuzz run -O "$target" "corpus/$target" -- \
+    -max_total_time="$seconds" -max_len=8192 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+    >"logs/$target.out" 2>&1 || true
+read -r user sys <"logs/$target.time"
+execs=$(grep -a 'stat::number_of_executed_units' "logs/$target.out" | awk '{print $2}')
+cov=$(grep -aE '^#[0-9]+.*cov:' "logs/$target.out" | tail -1 | sed -E 's/.*cov: ([0-9]+) ft: ([0-9]+).*/cov \1 ft \2/')
+crash=$(ls artifacts/"$target" 2>/dev/null | wc -l)
+echo "$start target=$target wall_s=$seconds cpu_s=$(echo "$user + $sys" | bc) execs=${execs:-?} ${cov:-cov ?} artifacts=$crash" | tee -a "logs/$target.log"

@@ -1,0 +1,166 @@
+//! The driver future: socket ↔ session, timers, and wake-ups, following the session's call
+//! protocol literally.
+
+#[allow(unused_imports)]
+use std::prelude::rust_2021::*;
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::io::IoSlice;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use bytes::{Buf, Bytes};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::time::Sleep;
+
+use super::shared::Shared;
+use super::Error;
+
+/// Most bytes taken from the session per write round.
+const WRITE_BATCH: usize = 256 * 1024;
+/// Read buffer reservation per read.
+const READ_RESERVE: usize = 64 * 1024;
+
+/// Pumps one connection. Spawn it (`tokio::spawn(driver)`); it completes when the session
+/// has ended and its last bytes were written, with the transport error if one stopped it.
+#[must_use = "the driver does nothing unless polled (spawn it)"]
+pub struct Driver<T> {
+    io: T,
+    shared: Arc<Shared>,
+    /// Bytes taken from the session, not yet written.
+    out: VecDeque<Bytes>,
+    sleep: Pin<Box<Sleep>>,
+    read_closed: bool,
+    done: bool,
+}
+
+impl<T> Driver<T> {
+    pub(crate) fn new(io: T, shared: Arc<Shared>) -> Self {
+        Driver {
+            io,
+            shared,
+            out: VecDeque::new(),
+            sleep: Box::pin(tokio::time::sleep(std::time::Duration::from_secs(3600))),
+            read_closed: false,
+            done: false,
+        }
+    }
+}
+
+impl<T: AsyncRead + AsyncWrite + Unpin> Future for Driver<T> {
+    type Output = Result<(), Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        if this.done {
+            return Poll::Ready(Ok(()));
+        }
+        let shared = this.shared.clone();
+        let mut inner = shared.lock();
+        inner.driver_waker = Some(cx.waker().clone());
+        loop {
+            let mut progress = false;
+            let now = inner.now();
+            // Input, while the session wants it (its backpressure).
+            if !this.read_closed && inner.session.wants_input() {
+                let buf = inner.session.input_buffer();
+                buf.reserve(READ_RESERVE);
+                match tokio_util::io::poll_read_buf(Pin::new(&mut this.io), cx, buf) {
+                    Poll::Ready(Ok(0)) => {
+                        this.read_closed = true;
+                        inner.session.handle_eof(now);
+                        progress = true;
+                    }
+                    Poll::Ready(Ok(_)) => {
+                        inner.session.handle_input(now);
+                        progress = true;
+                    }
+                    Poll::Ready(Err(e)) => {
+                        this.read_closed = true;
+                        inner.session.handle_eof(now);
+                        inner.dispatch();
+                        inner.set_closed(Error::from(e));
+                        progress = true;
+                    }
+                    Poll::Pending => {}
+                }
+            }
+            if inner.session.poll_timeout().is_some_and(|t| t <= now) {
+                inner.session.handle_timeout(now);
+                progress = true;
+            }
+            inner.dispatch();
+            // Output.
+            if this.out.is_empty() {
+                let mut chunks = Vec::new();
+                inner
+                    .session
+                    .poll_transmit_chunks(now, &mut chunks, WRITE_BATCH);
+                this.out.extend(chunks);
+                inner.dispatch();
+            }
+            while !this.out.is_empty() {
+                let slices: Vec<IoSlice<'_>> =
+                    this.out.iter().take(64).map(|b| IoSlice::new(b)).collect();
+                match Pin::new(&mut this.io).poll_write_vectored(cx, &slices) {
+                    Poll::Ready(Ok(0)) | Poll::Ready(Err(_)) => {
+                        // The peer is gone: nothing more can be sent.
+                        this.out.clear();
+                        this.read_closed = true;
+                        inner.session.handle_eof(now);
+                        inner.dispatch();
+                        progress = true;
+                    }
+                    Poll::Ready(Ok(mut n)) => {
+                        while n > 0 {
+                            let front = this.out.front_mut().expect("wrote no more than queued");
+                            if n >= front.len() {
+                                n -= front.len();
+                                this.out.pop_front();
+                            } else {
+                                front.advance(n);
+                                n = 0;
+                            }
+                        }
+                        progress = true;
+                    }
+                    Poll::Pending => break,
+                }
+            }
+            if inner.session.is_closed() && this.out.is_empty() {
+                let _ = Pin::new(&mut this.io).poll_shutdown(cx);
+                let reason = inner.session.close_reason();
+                inner.driver_stopped(reason.map(Error::Session));
+                this.done = true;
+                return Poll::Ready(match inner.closed.clone() {
+                    Some(Error::Io(e)) => Err(Error::Io(e)),
+                    _ => Ok(()),
+                });
+            }
+            if !progress {
+                break;
+            }
+        }
+        // Sleep until the session's next deadline.
+        if let Some(at) = inner.session.poll_timeout() {
+            let deadline = inner.deadline(at);
+            if this.sleep.deadline() != deadline {
+                this.sleep.as_mut().reset(deadline);
+            }
+            if this.sleep.as_mut().poll(cx).is_ready() {
+                cx.waker().wake_by_ref();
+            }
+        }
+        Poll::Pending
+    }
+}
+
+impl<T> Drop for Driver<T> {
+    fn drop(&mut self) {
+        if !self.done {
+            self.shared.lock().driver_stopped(None);
+        }
+    }
+}

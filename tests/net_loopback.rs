@@ -1,0 +1,229 @@
+//! The tokio adapter end to end: real TCP on loopback (and an in-memory duplex on a paused
+//! clock for timers): concurrent streams, large bodies both ways, resets, ping, GOAWAY,
+//! timeouts, and handles dropped at any point.
+
+use bytes::Bytes;
+use spdy3::frame::RstStatus;
+use spdy3::header_block::HeaderList;
+use spdy3::net::{self, Connection, Error};
+use spdy3::session::{Config, OpenOptions, SessionErrorKind, StreamError};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+fn request(path: &str) -> HeaderList {
+    spdy3::http::request_headers("POST", "http", "localhost", path, [])
+}
+
+/// A server that echoes every request body back, uppercased header `x-len` = body length.
+async fn echo_server(listener: TcpListener, config: Config) {
+    loop {
+        let Ok((tcp, _)) = listener.accept().await else {
+            return;
+        };
+        let config = config.clone();
+        tokio::spawn(async move {
+            let (conn, driver) = net::server(tcp, config);
+            tokio::spawn(driver);
+            while let Some(mut stream) = conn.accept().await {
+                tokio::spawn(async move {
+                    let mut body = Vec::new();
+                    while let Some(chunk) = stream.recv().await {
+                        match chunk {
+                            Ok(b) => body.extend_from_slice(&b),
+                            Err(_) => return,
+                        }
+                    }
+                    let mut h = spdy3::http::response_headers(200);
+                    h.insert("x-len", body.len().to_string());
+                    if stream.reply(h, false).is_ok() {
+                        let _ = stream.send(Bytes::from(body), true).await;
+                    }
+                });
+            }
+        });
+    }
+}
+
+async fn pair(config: Config) -> Connection {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(echo_server(listener, config.clone()));
+    let tcp = TcpStream::connect(addr).await.unwrap();
+    let (conn, driver) = net::client(tcp, config);
+    tokio::spawn(driver);
+    conn
+}
+
+fn body(n: usize, seed: u8) -> Bytes {
+    (0..n)
+        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+        .collect::<Vec<u8>>()
+        .into()
+}
+
+async fn echo(conn: &Connection, data: Bytes) -> Result<Vec<u8>, Error> {
+    let mut s = conn.open(request("/echo"), OpenOptions::default()).await?;
+    let send = data.clone();
+    s.send(send, true).await?;
+    let reply = s.response().await?;
+    assert_eq!(reply.get_str(":status"), Some("200 OK"));
+    assert_eq!(
+        reply.get_str("x-len"),
+        Some(data.len().to_string().as_str())
+    );
+    let mut got = Vec::new();
+    while let Some(chunk) = s.recv().await {
+        got.extend_from_slice(&chunk?);
+    }
+    Ok(got)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn large_bodies_both_ways_and_many_concurrent_streams() {
+    let conn = pair(Config::default()).await;
+    // 10 MB each way on one stream: far beyond every window.
+    let big = body(10 << 20, 1);
+    assert_eq!(echo(&conn, big.clone()).await.unwrap(), &big[..]);
+    // 200 concurrent streams of 64 KiB.
+    let mut tasks = Vec::new();
+    for i in 0..200u32 {
+        let conn = conn.clone();
+        tasks.push(tokio::spawn(async move {
+            let data = body(64 << 10, i as u8);
+            assert_eq!(echo(&conn, data.clone()).await.unwrap(), &data[..]);
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let rtt = conn.ping().await.unwrap();
+    assert!(rtt < std::time::Duration::from_secs(5));
+    let stats = conn.stats();
+    assert_eq!(stats.streams, 0);
+    assert_eq!(stats.send_buffered, 0);
+}
+
+#[tokio::test]
+async fn async_read_and_write_and_a_reset_mid_stream() {
+    let conn = pair(Config::default()).await;
+    let mut s = conn
+        .open(request("/rw"), OpenOptions::default())
+        .await
+        .unwrap();
+    s.write_all(b"hello over AsyncWrite").await.unwrap();
+    s.shutdown().await.unwrap();
+    s.response().await.unwrap();
+    let mut got = String::new();
+    s.read_to_string(&mut got).await.unwrap();
+    assert_eq!(got, "hello over AsyncWrite");
+    // A stream reset by us mid-body: the reset is local and further sends fail.
+    let mut s = conn
+        .open(request("/reset"), OpenOptions::default())
+        .await
+        .unwrap();
+    s.send(body(100_000, 3), false).await.unwrap();
+    s.reset(RstStatus::CANCEL).unwrap();
+    let err = s.send(Bytes::from_static(b"more"), true).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Stream(StreamError::Reset {
+                status: RstStatus::CANCEL,
+                ..
+            })
+        ),
+        "{err}"
+    );
+    // The connection is fine afterwards.
+    assert_eq!(
+        echo(&conn, body(1000, 4)).await.unwrap(),
+        &body(1000, 4)[..]
+    );
+}
+
+#[tokio::test]
+async fn goaway_lets_open_streams_finish_then_the_driver_completes() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await.unwrap();
+        let (conn, driver) = net::server(tcp, Config::default());
+        let driver = tokio::spawn(driver);
+        let mut s = conn.accept().await.unwrap();
+        conn.goaway();
+        // The accepted stream still completes.
+        s.reply(spdy3::http::response_headers(200), false).unwrap();
+        s.send(Bytes::from_static(b"last words"), true)
+            .await
+            .unwrap();
+        while s.recv().await.is_some() {}
+        drop(s);
+        let why = conn.closed().await;
+        assert!(matches!(why, Error::Session(e) if e.is_graceful()), "{why}");
+        driver.await.unwrap().unwrap();
+    });
+    let tcp = TcpStream::connect(addr).await.unwrap();
+    let (conn, driver) = net::client(tcp, Config::default());
+    let driver = tokio::spawn(driver);
+    let mut s = conn
+        .open(
+            request("/"),
+            OpenOptions {
+                fin: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    s.response().await.unwrap();
+    assert_eq!(s.recv().await.unwrap().unwrap(), "last words");
+    assert!(s.recv().await.is_none());
+    drop(s);
+    // No new streams after the peer's GOAWAY.
+    assert!(conn
+        .open(request("/late"), OpenOptions::default())
+        .await
+        .is_err());
+    server.await.unwrap();
+    driver.await.unwrap().unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn idle_timeout_on_a_paused_clock_and_dropped_handles_end_the_session() {
+    let (a, b) = tokio::io::duplex(64 * 1024);
+    let mut config = Config::default();
+    config.timeouts.idle = Some(spdy3::time::Duration::from_secs(60));
+    let (client, client_driver) = net::client(a, config.clone());
+    let (server, server_driver) = net::server(b, config);
+    let client_driver = tokio::spawn(client_driver);
+    let server_driver = tokio::spawn(server_driver);
+    // One exchange, then silence: the idle timer closes the session after 60 s.
+    client.ping().await.unwrap();
+    let why = client.closed().await;
+    assert!(
+        matches!(why, Error::Session(ref e) if e.kind == SessionErrorKind::Timeout("idle"))
+            || matches!(why, Error::Session(ref e) if e.kind == SessionErrorKind::GoAway),
+        "{why}"
+    );
+    client_driver.await.unwrap().unwrap();
+    server_driver.await.unwrap().unwrap();
+    drop(server);
+
+    // Dropping every handle shuts a session down gracefully, and both drivers finish.
+    let (a, b) = tokio::io::duplex(64 * 1024);
+    let (client, client_driver) = net::client(a, Config::default());
+    let (server, server_driver) = net::server(b, Config::default());
+    let client_driver = tokio::spawn(client_driver);
+    let server_driver = tokio::spawn(server_driver);
+    let s = client
+        .open(request("/x"), OpenOptions::default())
+        .await
+        .unwrap();
+    let accepted = server.accept().await.unwrap();
+    drop(s); // resets the stream
+    drop(accepted);
+    drop(client);
+    client_driver.await.unwrap().unwrap();
+    server_driver.await.unwrap().unwrap();
+    assert!(server.accept().await.is_none());
+}
