@@ -29,6 +29,7 @@ use std::prelude::rust_2021::*;
 
 mod connection;
 mod driver;
+pub mod http;
 mod shared;
 mod stream;
 pub mod upgrade;
