@@ -118,22 +118,22 @@ fn dump(input: &[u8]) -> bool {
                             let stream = frame.stream_id().unwrap_or(0);
                             line += &error_fields(&e.to_string(), e.rule(), e.reaction(stream));
                             if e.reaction(stream).is_session_error() {
-                                println!("{line}}}");
+                                emit(&format!("{line}}}"));
                                 return false;
                             }
                         }
                     }
                 }
-                println!("{line}}}");
+                emit(&format!("{line}}}"));
             }
             Ok(None) => break,
             Err(e) => {
                 clean = false;
                 let offset = decoder.last_head().map_or(0, |(o, _)| o);
-                println!(
+                emit(&format!(
                     "{{\"offset\":{offset}{}}}",
                     error_fields(&e.to_string(), e.rule(), e.reaction())
-                );
+                ));
                 if e.is_session_error() {
                     return false;
                 }
@@ -149,7 +149,7 @@ fn dump(input: &[u8]) -> bool {
             ),
             _ => String::new(),
         };
-        println!(
+        emit(&format!(
             "{{\"offset\":{offset},\"error\":{}}}",
             json_str(
                 format!(
@@ -158,10 +158,18 @@ fn dump(input: &[u8]) -> bool {
                 )
                 .as_bytes()
             )
-        );
+        ));
         clean = false;
     }
     clean
+}
+
+/// Prints one line; a closed stdout (`| head`) ends the program quietly.
+fn emit(line: &str) {
+    use std::io::Write;
+    if writeln!(std::io::stdout().lock(), "{line}").is_err() {
+        std::process::exit(0);
+    }
 }
 
 fn fields(frame: &Frame, line: &mut String) {

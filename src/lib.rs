@@ -88,3 +88,8 @@ pub mod testing;
 
 pub use error::Reaction;
 pub use frame::{Frame, GoAwayStatus, RstStatus, SettingId};
+
+/// The README's Rust examples, compiled as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

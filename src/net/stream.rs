@@ -159,11 +159,16 @@ impl Stream {
         poll_fn(|cx| self.poll_recv(cx, usize::MAX)).await
     }
 
-    fn poll_recv(
+    /// Poll form of [`recv`](Self::recv), for body types (`max` bounds the chunk).
+    pub fn poll_recv(
         &mut self,
         cx: &mut Context<'_>,
         max: usize,
     ) -> Poll<Option<Result<Bytes, Error>>> {
+        if !self.partial.is_empty() {
+            let n = self.partial.len().min(max.max(1));
+            return Poll::Ready(Some(Ok(self.partial.split_to(n))));
+        }
         let id = self.id;
         let mut inner = self.shared.lock();
         match inner.session.read(id, max) {
