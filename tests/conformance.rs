@@ -1348,3 +1348,65 @@ fn input_backpressure_when_unread_data_piles_up_in_lenient_mode() {
     while let Ok(Read::Data(_)) = h.s.read(1, 1 << 20) {}
     assert!(h.s.wants_input());
 }
+
+#[test]
+fn s8_only_defined_frame_types_are_ever_sent() {
+    // A busy exchange through the in-memory pair: every frame either side writes is DATA or
+    // a control frame of type 1–4 or 6–9.
+    let mut p = spdy3::testing::Pair::default_pair();
+    let now = p.now;
+    let id = p
+        .client
+        .open_stream(RawPeer::request("/"), OpenOptions::default(), now)
+        .unwrap();
+    p.client
+        .send_data(id, Bytes::from(vec![1u8; 70_000]), false)
+        .unwrap();
+    p.client.ping(now).unwrap();
+    p.run();
+    p.server.reply(id, RawPeer::response(), false).unwrap();
+    p.server
+        .push_stream(id, push_headers(), OpenOptions::default(), now)
+        .unwrap();
+    p.server
+        .send_headers(id, RawPeer::headers(&[("x-trailer", "1")]), true)
+        .unwrap();
+    p.client.reset(id, RstStatus::CANCEL).unwrap();
+    p.server.goaway(now);
+    p.run();
+    for session in [&p.client, &p.server] {
+        let sent = session.stats().frames_sent;
+        assert_eq!(sent[9], 0, "no unknown types");
+        assert!(sent.iter().sum::<u64>() > 5);
+    }
+    assert!(Frame::Unknown(UnknownFrame {
+        frame_type: FrameType::NOOP,
+        flags: 0,
+        length: 0
+    })
+    .encode(&mut Vec::new())
+    .is_err());
+}
+
+#[test]
+fn s84_a_client_never_sends_on_a_pushed_stream() {
+    let mut h = H::client();
+    let id = h.open(false);
+    let b = h.peer.syn_stream(2, id, &push_headers(), false, true);
+    h.send(&b);
+    assert_eq!(
+        h.s.reply(2, RawPeer::response(), false),
+        Err(CommandError::StreamClosed)
+    );
+    assert_eq!(
+        h.s.send_headers(2, RawPeer::headers(&[("x", "1")]), false),
+        Err(CommandError::StreamClosed)
+    );
+    assert_eq!(
+        h.s.send_data(2, Bytes::from_static(b"x"), true),
+        Err(CommandError::StreamClosed)
+    );
+    // Refusing it is allowed: RST_STREAM CANCEL.
+    h.s.reset(2, RstStatus::CANCEL).unwrap();
+    assert_eq!(rsts(&h.drain()), [(2, RstStatus::CANCEL)]);
+}

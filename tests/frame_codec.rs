@@ -281,3 +281,49 @@ fn data_head_is_written_alone_for_vectored_writes() {
     .encode(&mut Vec::new())
     .is_err());
 }
+
+#[test]
+fn s5_the_length_field_counts_the_bytes_after_the_header() {
+    let frames = [
+        Frame::Data(Data {
+            stream_id: 1,
+            fin: false,
+            payload: vec![1u8; 77].into(),
+        }),
+        Frame::SynReply(SynReply {
+            stream_id: 1,
+            fin: false,
+            header_block: vec![2u8; 33].into(),
+        }),
+        Frame::Settings(Settings {
+            clear_settings: false,
+            entries: vec![Setting::new(SettingId::ROUND_TRIP_TIME, 5); 3],
+        }),
+        Frame::Ping(Ping { id: 9 }),
+    ];
+    for f in frames {
+        let mut v = Vec::new();
+        f.encode(&mut v).unwrap();
+        let length = u32::from_be_bytes([0, v[5], v[6], v[7]]) as usize;
+        assert_eq!(length, v.len() - HEAD_LEN, "{}", f.name());
+    }
+}
+
+#[test]
+fn s62_settings_layout_is_count_then_flagged_24_bit_ids_and_values() {
+    let s = Settings {
+        clear_settings: true,
+        entries: vec![Setting {
+            id: SettingId(0x0a0b0c),
+            value: 0x01020304,
+            persist_value: true,
+            persisted: true,
+        }],
+    };
+    let mut v = Vec::new();
+    s.encode(&mut v).unwrap();
+    assert_eq!(
+        v,
+        [0x80, 3, 0, 4, 0x01, 0, 0, 12, 0, 0, 0, 1, 0x03, 0x0a, 0x0b, 0x0c, 1, 2, 3, 4]
+    );
+}

@@ -241,3 +241,36 @@ fn s42_our_deflater_round_trips_every_vector_header_list() {
         }
     }
 }
+
+/// S-34, S-35, S-40: the uncompressed block layout (counts and lengths are 32-bit), empty
+/// values and NUL-joined multiple values; and what goes on the wire is the compressed form.
+#[test]
+fn s34_s35_s40_block_layout_empty_and_multiple_values() {
+    let mut list = HeaderList::new();
+    list.append("set-cookie", "a=1");
+    list.append("set-cookie", "b=2");
+    list.insert("x-empty", "");
+    let mut nv = Vec::new();
+    list.encode_block(&mut nv).unwrap();
+    let mut want = 2u32.to_be_bytes().to_vec();
+    for (n, v) in [(&b"set-cookie"[..], &b"a=1\0b=2"[..]), (b"x-empty", b"")] {
+        want.extend((n.len() as u32).to_be_bytes());
+        want.extend(n);
+        want.extend((v.len() as u32).to_be_bytes());
+        want.extend(v);
+    }
+    assert_eq!(nv, want);
+    let block = HeaderDeflater::default().encode_to_bytes(&list).unwrap();
+    assert!(
+        !block.windows(nv.len()).any(|w| w == &nv[..]),
+        "S-35: only the compressed form is sent"
+    );
+    let back = HeaderInflater::new()
+        .decode(&block, &Limits::default())
+        .unwrap();
+    assert_eq!(
+        back.get_all("set-cookie").collect::<Vec<_>>(),
+        [&b"a=1"[..], b"b=2"]
+    );
+    assert_eq!(back.get("x-empty"), Some(&b""[..]));
+}
