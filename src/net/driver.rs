@@ -19,9 +19,9 @@ use super::shared::Shared;
 use super::Error;
 
 /// Most bytes taken from the session per write round.
-const WRITE_BATCH: usize = 256 * 1024;
+const WRITE_BATCH: usize = 512 * 1024;
 /// Read buffer reservation per read.
-const READ_RESERVE: usize = 64 * 1024;
+const READ_RESERVE: usize = 256 * 1024;
 
 /// Pumps one connection. Spawn it (`tokio::spawn(driver)`); it completes when the session
 /// has ended and its last bytes were written, with the transport error if one stopped it.

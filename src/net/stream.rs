@@ -173,7 +173,9 @@ impl Stream {
         let mut inner = self.shared.lock();
         match inner.session.read(id, max) {
             Ok(Read::Data(b)) => {
-                inner.wake_driver(); // window updates may be due
+                if inner.session.has_pending_output() {
+                    inner.wake_driver(); // a window update is due
+                }
                 Poll::Ready(Some(Ok(b)))
             }
             Ok(Read::Fin) => Poll::Ready(None),

@@ -1,0 +1,356 @@
+//! The tokio adapter on loopback TCP against a raw tokio socket copy, in one run: one-stream
+//! 256 MiB, 16 streams, 1 KiB request/response with 100 in flight, open / read 64 KiB /
+//! reset churn, CPU seconds per GiB, peak RSS, and heap per idle stream with 10,000 open.
+//! Run with `cargo bench --bench net` (groups: `bulk`, `rr`, `churn`, `idle`).
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicIsize, Ordering};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use spdy3::net::{self, Connection};
+use spdy3::session::{Config, OpenOptions};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+struct Counting;
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        LIVE.fetch_add(l.size() as isize, Ordering::Relaxed);
+        unsafe { System.alloc(l) }
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        LIVE.fetch_sub(l.size() as isize, Ordering::Relaxed);
+        unsafe { System.dealloc(p, l) }
+    }
+    unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
+        LIVE.fetch_add(n as isize - l.size() as isize, Ordering::Relaxed);
+        unsafe { System.realloc(p, l, n) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+const MIB: usize = 1 << 20;
+const CHUNK: usize = 64 * 1024;
+
+/// Process CPU time (user + system) from /proc/self/stat, in seconds.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit(')')
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    let ticks: f64 = fields.get(11).and_then(|u| u.parse().ok()).unwrap_or(0.0)
+        + fields.get(12).and_then(|s| s.parse().ok()).unwrap_or(0.0);
+    ticks / 100.0
+}
+
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("VmHWM:")
+                .map(|v| v.trim().trim_end_matches(" kB").parse().unwrap_or(0))
+        })
+        .unwrap_or(0)
+}
+
+fn config() -> Config {
+    let mut c = Config {
+        max_concurrent_streams: 20_000,
+        ..Config::default()
+    };
+    c.floods.reset.max = u32::MAX; // the churn group resets on purpose
+    c
+}
+
+/// A connected client/server pair over loopback TCP; the server side is handed to `serve`.
+async fn pair<F, Fut>(serve: F) -> Connection
+where
+    F: FnOnce(Connection) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (tcp, _) = l.accept().await.unwrap();
+        tcp.set_nodelay(true).unwrap();
+        let (conn, driver) = net::server(tcp, config());
+        tokio::spawn(driver);
+        serve(conn).await;
+    });
+    let tcp = TcpStream::connect(addr).await.unwrap();
+    tcp.set_nodelay(true).unwrap();
+    let (conn, driver) = net::client(tcp, config());
+    tokio::spawn(driver);
+    conn
+}
+
+/// The server of the bulk groups: every request gets `size` bytes.
+async fn serve_bulk(conn: Connection, size: usize) {
+    let chunk = Bytes::from(vec![0x5au8; CHUNK]);
+    while let Some(mut s) = conn.accept().await {
+        let chunk = chunk.clone();
+        tokio::spawn(async move {
+            s.reply(spdy3::http::response_headers(200), false).unwrap();
+            let mut left = size;
+            while left > 0 {
+                let n = left.min(CHUNK);
+                left -= n;
+                if s.send(chunk.slice(..n), left == 0).await.is_err() {
+                    return;
+                }
+            }
+        });
+    }
+}
+
+async fn download(conn: &Connection) -> usize {
+    let req = spdy3::http::request_headers("GET", "http", "bench", "/", []);
+    let mut s = conn
+        .open(
+            req,
+            OpenOptions {
+                fin: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    s.response().await.unwrap();
+    let mut n = 0;
+    while let Some(c) = s.recv().await {
+        n += c.unwrap().len();
+    }
+    n
+}
+
+async fn raw_tcp(total: usize) -> (f64, f64) {
+    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (mut tcp, _) = l.accept().await.unwrap();
+        let chunk = vec![0x5au8; CHUNK];
+        let mut left = total;
+        while left > 0 {
+            let n = left.min(CHUNK);
+            tcp.write_all(&chunk[..n]).await.unwrap();
+            left -= n;
+        }
+    });
+    let mut tcp = TcpStream::connect(addr).await.unwrap();
+    let mut buf = vec![0u8; CHUNK];
+    let (t0, c0) = (Instant::now(), cpu_seconds());
+    let mut n = 0;
+    while n < total {
+        n += tcp.read(&mut buf).await.unwrap();
+    }
+    (t0.elapsed().as_secs_f64(), cpu_seconds() - c0)
+}
+
+fn report(label: &str, bytes: usize, secs: f64, cpu: f64, baseline: Option<f64>) -> f64 {
+    let mbps = bytes as f64 / secs / 1e6;
+    let gib = bytes as f64 / (1u64 << 30) as f64;
+    let vs = baseline.map_or(String::new(), |b| {
+        format!(", {:.0} % of raw TCP", 100.0 * mbps / b)
+    });
+    println!(
+        "{label}: {mbps:.0} MB/s ({:.2} s, {:.2} CPU s per GiB{vs})",
+        secs,
+        cpu / gib
+    );
+    mbps
+}
+
+async fn bulk() {
+    let total = 256 * MIB;
+    let (secs, cpu) = raw_tcp(total).await;
+    let raw = report("raw tokio TCP copy, 256 MiB", total, secs, cpu, None);
+    let conn = pair(move |c| serve_bulk(c, total)).await;
+    let (t0, c0) = (Instant::now(), cpu_seconds());
+    assert_eq!(download(&conn).await, total);
+    report(
+        "spdy3, one stream, 256 MiB",
+        total,
+        t0.elapsed().as_secs_f64(),
+        cpu_seconds() - c0,
+        Some(raw),
+    );
+    let conn = pair(move |c| serve_bulk(c, 16 * MIB)).await;
+    let (t0, c0) = (Instant::now(), cpu_seconds());
+    let tasks: Vec<_> = (0..16)
+        .map(|_| {
+            let conn = conn.clone();
+            tokio::spawn(async move { download(&conn).await })
+        })
+        .collect();
+    let mut n = 0;
+    for t in tasks {
+        n += t.await.unwrap();
+    }
+    report(
+        "spdy3, 16 streams × 16 MiB",
+        n,
+        t0.elapsed().as_secs_f64(),
+        cpu_seconds() - c0,
+        Some(raw),
+    );
+}
+
+async fn request_response() {
+    let body = Bytes::from(vec![7u8; 1024]);
+    let conn = pair(move |conn| async move {
+        while let Some(mut s) = conn.accept().await {
+            let body = body.clone();
+            tokio::spawn(async move {
+                s.reply(spdy3::http::response_headers(200), false).unwrap();
+                let _ = s.send(body, true).await;
+            });
+        }
+    })
+    .await;
+    const N: usize = 40_000;
+    const IN_FLIGHT: usize = 100;
+    let (t0, c0) = (Instant::now(), cpu_seconds());
+    let tasks: Vec<_> = (0..IN_FLIGHT)
+        .map(|_| {
+            let conn = conn.clone();
+            tokio::spawn(async move {
+                for _ in 0..N / IN_FLIGHT {
+                    assert_eq!(download(&conn).await, 1024);
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let secs = t0.elapsed().as_secs_f64();
+    println!(
+        "spdy3, 1 KiB request/response, {IN_FLIGHT} in flight: {:.0} req/s ({:.1} µs CPU per request)",
+        N as f64 / secs,
+        (cpu_seconds() - c0) * 1e6 / N as f64
+    );
+}
+
+async fn churn() {
+    let conn = pair(move |c| serve_bulk(c, 8 * MIB)).await;
+    const N: usize = 5_000;
+    let (t0, c0) = (Instant::now(), cpu_seconds());
+    let tasks: Vec<_> = (0..16)
+        .map(|_| {
+            let conn = conn.clone();
+            tokio::spawn(async move {
+                for _ in 0..N / 16 {
+                    let req = spdy3::http::request_headers(
+                        "GET",
+                        "http",
+                        "bench",
+                        "/video",
+                        [("range", "bytes=0-")],
+                    );
+                    let mut s = conn
+                        .open(
+                            req,
+                            OpenOptions {
+                                fin: true,
+                                ..Default::default()
+                            },
+                        )
+                        .await
+                        .unwrap();
+                    s.response().await.unwrap();
+                    let mut n = 0;
+                    while n < CHUNK {
+                        n += s.recv().await.unwrap().unwrap().len();
+                    }
+                    drop(s); // RST_STREAM CANCEL
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let secs = t0.elapsed().as_secs_f64();
+    println!(
+        "spdy3, open / read 64 KiB / reset, 16 in flight: {:.0} streams/s ({:.1} µs CPU per stream)",
+        (N / 16 * 16) as f64 / secs,
+        (cpu_seconds() - c0) * 1e6 / N as f64
+    );
+}
+
+async fn idle() {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let conn = pair(move |conn| async move {
+        let mut held = Vec::new();
+        while let Some(mut s) = conn.accept().await {
+            s.reply(spdy3::http::response_headers(200), false).unwrap();
+            held.push(s);
+            if held.len() == 10_000 {
+                break;
+            }
+        }
+        let _ = tx.send(());
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+        drop(held);
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let before = LIVE.load(Ordering::Relaxed);
+    let mut streams = Vec::new();
+    for _ in 0..10_000 {
+        let req = spdy3::http::request_headers("GET", "http", "bench", "/idle", []);
+        let mut s = conn.open(req, OpenOptions::default()).await.unwrap();
+        if streams.len() % 1000 == 999 {
+            s.response().await.unwrap();
+        }
+        streams.push(s);
+    }
+    rx.await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let grown = LIVE.load(Ordering::Relaxed) - before;
+    println!(
+        "heap per idle open stream, 10,000 open (client + server in one process, handles included): {} B",
+        grown / 10_000
+    );
+    drop(streams);
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    let run = |g: &str| args.is_empty() || args.iter().any(|a| a == g);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        if run("bulk") {
+            bulk().await;
+        }
+        if run("rr") {
+            request_response().await;
+        }
+        if run("churn") {
+            churn().await;
+        }
+        if run("idle") {
+            idle().await;
+        }
+    });
+    println!("peak RSS: {} MiB", peak_rss_kib() / 1024);
+}
