@@ -30,3 +30,7 @@ for component in rustfmt clippy; do
     rustup component add "$component"
   fi
 done
+
+# Interop peers: node-spdy's engine (npm spdy-transport 3.0.0) and moby/spdystream (Go).
+bash "$(dirname "$0")/setup_spdy_transport.sh"
+bash "$(dirname "$0")/setup_spdystream.sh"

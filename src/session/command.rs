@@ -7,7 +7,7 @@ use core::fmt;
 use super::event::{Initiator, SessionError, SessionErrorKind};
 use super::flow::MAX_WINDOW;
 use super::stream::{flag, SendItem, Stream};
-use super::{Role, Session};
+use super::{FlowControl, Role, Session};
 use crate::frame::{Frame, GoAway, GoAwayStatus, Ping, RstStatus, Setting, SettingId, Settings};
 use crate::header_block::{HeaderError, HeaderList};
 use crate::http;
@@ -398,8 +398,13 @@ impl Session {
         if self.ended.is_some() {
             return Err(CommandError::SessionClosed);
         }
-        if !self.streams.contains(stream_id) {
+        let Some(s) = self.streams.get(stream_id) else {
             return Err(CommandError::UnknownStream);
+        };
+        if s.has(flag::RESET) {
+            // The peer reset it already (S-25): just forget its unread data.
+            self.drop_stream(stream_id, None);
+            return Ok(());
         }
         self.send_reset(stream_id, status, Initiator::Local);
         Ok(())
@@ -480,17 +485,24 @@ impl Session {
     }
 
     /// Starts a graceful shutdown: GOAWAY OK now, no new streams either way, and the
-    /// session ends once the open streams finish (or at the drain deadline).
+    /// session ends once the open streams finish (or at the drain deadline). In
+    /// [`FlowControl::Lenient`] mode the GOAWAY waits until no stream frame is queued (what
+    /// was queued before it goes first), since spdystream reads nothing behind a GOAWAY.
     pub fn goaway(&mut self, now: Instant) {
         if self.ended.is_some() || self.goaway_sent {
             return;
         }
         self.goaway_sent = true;
         self.draining_since = Some(now);
-        self.control.push_back(Frame::GoAway(GoAway {
+        let goaway = GoAway {
             last_good_stream_id: self.last_good_peer_stream_id,
             status: GoAwayStatus::OK,
-        }));
+        };
+        if self.config.flow_control == FlowControl::Lenient && !self.sched.is_idle() {
+            self.deferred_goaway = Some(goaway); // sent once the queued frames are out
+        } else {
+            self.control.push_back(Frame::GoAway(goaway));
+        }
         self.maybe_finish_draining();
     }
 

@@ -196,7 +196,9 @@ pub enum Event {
         /// The stream.
         stream_id: u32,
     },
-    /// A stream ended abnormally; nothing more is sent or received on it.
+    /// A stream ended abnormally; nothing more is sent or received on it. Data that arrived
+    /// before a peer's RST_STREAM and is still unread stays readable: `read` returns it, then
+    /// `Fin`, and the stream leaves (`StreamClosed`) once read.
     StreamReset {
         /// The stream.
         stream_id: u32,

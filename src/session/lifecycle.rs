@@ -74,6 +74,33 @@ impl Session {
         self.maybe_finish_draining();
     }
 
+    /// A peer's RST_STREAM on a stream with data not yet read: the stream is over on the
+    /// wire (we send nothing more on it, S-26; its queued frames are dropped) and the reset
+    /// is reported at once, but the data that arrived before the reset stays readable and
+    /// then reads as the end; the stream leaves once it is read. spdystream delivers such
+    /// data too, and Kubernetes relies on it: the kubelet ends an exec with the status as the
+    /// last DATA on the error stream, right before RST_STREAM (KUBERNETES.md §3, §5).
+    pub(super) fn keep_reset_stream(&mut self, id: u32, error: StreamError) {
+        let local = self.is_local_id(id);
+        let Some(s) = self.streams.get_mut(id) else {
+            return;
+        };
+        s.set(flag::LOCAL_DONE | flag::LOCAL_CLOSED | flag::REMOTE_CLOSED | flag::RESET);
+        s.clear(flag::WANTS_WRITABLE);
+        self.send_queued -= s.send_queued;
+        s.send_queue.clear();
+        s.send_queued = 0;
+        self.streams.deactivate(id, local);
+        // Frames still in flight for it after it leaves are dropped quietly.
+        self.streams.remember(id);
+        self.events.push_back(Event::StreamReset {
+            stream_id: id,
+            error,
+        });
+        self.signal_readable(id);
+        self.notify_can_open();
+    }
+
     /// Removes a stream that has nothing left for anyone.
     pub(super) fn maybe_remove(&mut self, id: u32) {
         if self.streams.get(id).is_some_and(|s| s.finished()) {
@@ -173,6 +200,9 @@ impl Session {
         // Nothing queued for streams goes out any more.
         self.sched = Default::default();
         self.urgent.clear();
+        if let Some(goaway) = self.deferred_goaway.take() {
+            self.control.push_back(Frame::GoAway(goaway));
+        }
         if !self.goaway_sent && !self.transport_closed {
             self.goaway_sent = true;
             let status = if error.initiator == Initiator::Remote {

@@ -86,7 +86,7 @@ pub use event::{Event, Initiator, RemoteSettings, SessionError, SessionErrorKind
 pub use flow::{DEFAULT_WINDOW, MAX_WINDOW};
 pub use send_queue::STARVATION_LIMIT;
 
-use crate::frame::{Decoder, Frame};
+use crate::frame::{Decoder, Frame, GoAway};
 use crate::header_block::{HeaderDeflater, HeaderInflater};
 use crate::time::Instant;
 use flood::RateCounter;
@@ -236,6 +236,10 @@ pub struct Session {
     goaway_received: Option<u32>,
     /// Our graceful GOAWAY went out at this time; the session ends when streams do.
     draining_since: Option<Instant>,
+    /// In [`FlowControl::Lenient`] mode our graceful GOAWAY waits here until the stream
+    /// frames queued before it are out: spdystream stops reading at a GOAWAY, so DATA behind
+    /// it would be lost (KUBERNETES.md §3).
+    deferred_goaway: Option<GoAway>,
     /// The session has ended (the `Closed` event is out); only transmit remains.
     ended: Option<SessionError>,
     /// The transport is gone: nothing more can be sent.
@@ -307,6 +311,7 @@ impl Session {
             goaway_sent: false,
             goaway_received: None,
             draining_since: None,
+            deferred_goaway: None,
             ended: None,
             transport_closed: false,
             started: now,

@@ -53,10 +53,21 @@ impl Session {
         self.transport_closed = true;
         self.input.clear(); // a partial frame can never complete now
         if !already_ended {
+            // After a GOAWAY, with every stream finished on the wire (only unread data left),
+            // the transport closing is the expected end, not a lost connection: spdystream
+            // closes the socket right behind its last frames (KUBERNETES.md §3).
+            let wire_done = self.streams.active_local == 0 && self.streams.active_remote == 0;
+            let (initiator, kind) = if wire_done && self.draining_since.is_some() {
+                (Initiator::Local, SessionErrorKind::Closed)
+            } else if wire_done && self.goaway_received.is_some() {
+                (Initiator::Remote, SessionErrorKind::GoAway)
+            } else {
+                (Initiator::Remote, SessionErrorKind::ConnectionLost)
+            };
             self.end(SessionError {
                 status: GoAwayStatus::OK,
-                initiator: Initiator::Remote,
-                kind: SessionErrorKind::ConnectionLost,
+                initiator,
+                kind,
             });
         }
     }
@@ -434,8 +445,23 @@ impl Session {
             }
         };
         // Never answered (S-25); unknown ids are ignored.
-        if self.streams.contains(f.stream_id) {
-            self.drop_stream(f.stream_id, Some(error));
+        if let Some(s) = self.streams.get(f.stream_id) {
+            if s.has(flag::RESET) {
+                return; // already reset, kept only for its unread data
+            }
+            if s.wire_closed() {
+                // Both FINs have crossed: the stream is closed (SPDY31.md §8.2) and kept only
+                // for unread data, which is a complete message. A reset now is a late
+                // reaction, e.g. spdy-transport's INVALID_STREAM for a WINDOW_UPDATE that
+                // crossed its FIN (it breaks S-60): ignore it, as for a closed stream.
+            } else if !s.recv_buf.is_empty()
+                && !s.has(flag::DISCARD)
+                && error != StreamError::Refused
+            {
+                self.keep_reset_stream(f.stream_id, error);
+            } else {
+                self.drop_stream(f.stream_id, Some(error));
+            }
             if self.role == Role::Server && f.status == RstStatus::CANCEL {
                 self.cancel_pushes_of(f.stream_id); // S-82
             }

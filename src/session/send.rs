@@ -95,6 +95,7 @@ impl Session {
         }
         let control = !self.urgent.is_empty()
             || !self.control.is_empty()
+            || self.deferred_goaway.is_some()
             || self.session_update_pending
             || !self.window_updates.is_empty();
         control || (self.ended.is_none() && !self.sched.is_idle())
@@ -182,6 +183,9 @@ impl Session {
             if let Some(p) = self.produce_stream_frame(id, now) {
                 return Some(p);
             }
+        }
+        if let Some(goaway) = self.deferred_goaway.take() {
+            return Some(self.encode_control(Frame::GoAway(goaway), now));
         }
         None
     }

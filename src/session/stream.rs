@@ -62,6 +62,9 @@ pub(super) mod flag {
     pub const ACTIVE: u16 = 1 << 11;
     /// A WINDOW_UPDATE for it is due at the next transmit.
     pub const UPDATE_PENDING: u16 = 1 << 12;
+    /// The peer reset it while data was unread: that data stays readable, the stream is
+    /// otherwise over (see `Session::keep_reset_stream`).
+    pub const RESET: u16 = 1 << 13;
 }
 
 /// One stream.
