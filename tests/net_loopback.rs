@@ -227,3 +227,26 @@ async fn idle_timeout_on_a_paused_clock_and_dropped_handles_end_the_session() {
     server_driver.await.unwrap().unwrap();
     assert!(server.accept().await.is_none());
 }
+
+#[tokio::test]
+async fn flush_waits_until_queued_data_is_written_so_a_reset_loses_nothing() {
+    let (a, b) = tokio::io::duplex(1 << 20);
+    let (client, client_driver) = net::client(a, Config::default());
+    let (server, server_driver) = net::server(b, Config::default());
+    tokio::spawn(client_driver);
+    tokio::spawn(server_driver);
+    let mut s = client
+        .open(request("/f"), OpenOptions::default())
+        .await
+        .unwrap();
+    s.send(body(60_000, 9), false).await.unwrap();
+    s.flush().await.unwrap();
+    // Everything queued went out before the reset: the server reads all of it.
+    s.reset(RstStatus::CANCEL).unwrap();
+    let mut accepted = server.accept().await.unwrap();
+    let mut n = 0;
+    while let Some(Ok(chunk)) = accepted.recv().await {
+        n += chunk.len();
+    }
+    assert_eq!(n, 60_000);
+}

@@ -129,6 +129,12 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Future for Driver<T> {
                     Poll::Pending => break,
                 }
             }
+            inner.output_idle = this.out.is_empty() && !inner.session.has_pending_output();
+            if inner.output_idle {
+                for w in inner.flush_wakers.drain(..) {
+                    w.wake();
+                }
+            }
             if inner.session.is_closed() && this.out.is_empty() {
                 let _ = Pin::new(&mut this.io).poll_shutdown(cx);
                 let reason = inner.session.close_reason();

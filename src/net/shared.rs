@@ -63,6 +63,10 @@ pub(crate) struct Inner {
     pub open_wakers: Vec<Waker>,
     pub pings: HashMap<u32, oneshot::Sender<u64>>,
     pub close_wakers: Vec<Waker>,
+    /// Tasks in `poll_flush`, woken when the driver has written everything out.
+    pub flush_wakers: Vec<Waker>,
+    /// The driver has nothing left to write (set by the driver after each round).
+    pub output_idle: bool,
     /// Why the session ended, once it has.
     pub closed: Option<Error>,
     /// Connection and stream handles alive; at 0 the session shuts down gracefully.
@@ -86,6 +90,8 @@ impl Shared {
                 open_wakers: Vec::new(),
                 pings: HashMap::new(),
                 close_wakers: Vec::new(),
+                flush_wakers: Vec::new(),
+                output_idle: true,
                 closed: None,
                 handles: 0,
             }),
@@ -224,6 +230,7 @@ impl Inner {
             .open_wakers
             .drain(..)
             .chain(self.close_wakers.drain(..))
+            .chain(self.flush_wakers.drain(..))
             .chain(self.accept_waker.take())
         {
             w.wake();

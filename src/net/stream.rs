@@ -107,7 +107,8 @@ impl Stream {
     }
 
     /// Sends `data` without copying it, waiting for flow-control window as needed; `fin`
-    /// ends our side after it.
+    /// ends our side after it. It returns once the data is queued; `flush` (from
+    /// `AsyncWriteExt`) waits until it was written to the transport.
     pub async fn send(&mut self, mut data: Bytes, fin: bool) -> Result<(), Error> {
         let id = self.id;
         poll_fn(|cx| {
@@ -315,8 +316,24 @@ impl AsyncWrite for Stream {
         }
     }
 
-    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
+    /// Ready once everything queued on the connection was written to the transport (or the
+    /// stream or session ended).
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let mut inner = self.shared.lock();
+        if let Some(e) = stream_error(&inner, self.id) {
+            return Poll::Ready(Err(e.into()));
+        }
+        let queued = inner
+            .session
+            .stream_info(self.id)
+            .map_or(0, |s| s.send_queued);
+        if (queued == 0 && inner.output_idle) || inner.closed.is_some() {
+            return Poll::Ready(Ok(()));
+        }
+        inner.output_idle = false;
+        inner.flush_wakers.push(cx.waker().clone());
+        inner.wake_driver();
+        Poll::Pending
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
