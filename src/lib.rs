@@ -33,6 +33,8 @@
 //! * [`header_block`]: name/value blocks (parse, validate, encode) and the per-direction
 //!   zlib contexts with the SPDY dictionary, on `miniz_oxide`.
 //! * [`http`]: the HTTP rules shared by the adapters; Kubernetes-style sessions run raw.
+//! * `net` (feature `tokio`): the async adapter — `Connection`, `Driver`, `Stream`, the
+//!   `http` crate mapping and the `Upgrade: SPDY/3.1` handshake.
 //! * [`time`]: the millisecond [`time::Instant`] the session is driven with.
 //!
 //! ## Decoding a capture
@@ -60,7 +62,7 @@
 //! | feature | what it adds |
 //! |---|---|
 //! | `std` (default) | `std::error::Error` for the error types |
-//! | `tokio` | the tokio adapter (implies `std`) |
+//! | `tokio` | the tokio adapter, `net` (implies `std`) |
 //! | `wasm` | the wasm-bindgen facade (implies `std`) |
 //! | `testing` | dev-only helpers for tests, benches and fuzz targets (`testing::Pair`) |
 //!
