@@ -239,11 +239,7 @@ impl Session {
             .validate_for_send()
             .map_err(CommandError::InvalidHeaders)?;
         s.set(flag::REPLIED);
-        if fin {
-            s.set(flag::LOCAL_DONE);
-        }
-        s.send_queue.push_back(SendItem::Reply { headers, fin });
-        self.schedule(stream_id);
+        self.queue_headers(stream_id, SendItem::Reply { headers, fin }, fin);
         Ok(())
     }
 
@@ -263,12 +259,19 @@ impl Session {
         headers
             .validate_for_send()
             .map_err(CommandError::InvalidHeaders)?;
-        if fin {
-            s.set(flag::LOCAL_DONE);
-        }
-        s.send_queue.push_back(SendItem::Headers { headers, fin });
-        self.schedule(stream_id);
+        self.queue_headers(stream_id, SendItem::Headers { headers, fin }, fin);
         Ok(())
+    }
+
+    /// Queues a checked SYN_REPLY or HEADERS behind the stream's other frames.
+    fn queue_headers(&mut self, stream_id: u32, item: SendItem, fin: bool) {
+        if let Some(s) = self.streams.get_mut(stream_id) {
+            if fin {
+                s.set(flag::LOCAL_DONE);
+            }
+            s.send_queue.push_back(item);
+        }
+        self.schedule(stream_id);
     }
 
     /// Queues stream data, taking as much as flow control and the send buffer allow now, and
