@@ -34,3 +34,5 @@ done
 # Interop peers: node-spdy's engine (npm spdy-transport 3.0.0) and moby/spdystream (Go).
 bash "$(dirname "$0")/setup_spdy_transport.sh"
 bash "$(dirname "$0")/setup_spdystream.sh"
+# The Node package: the wasm-bindgen CLI and js/'s dev-dependencies.
+bash "$(dirname "$0")/setup_js.sh"

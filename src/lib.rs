@@ -84,6 +84,8 @@ pub mod http;
 pub mod net;
 pub mod session;
 pub mod time;
+#[cfg(feature = "wasm")]
+pub mod wasm;
 
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -315,6 +315,18 @@ impl Session {
         Ok(n)
     }
 
+    /// Asks for a [`Writable`](super::Event::Writable) event once the stream can take more
+    /// data: for callers that check [`send_capacity`](Self::send_capacity) before handing
+    /// over bytes, so that no more than fits is ever copied.
+    pub fn notify_writable(&mut self, stream_id: u32) {
+        if let Some(s) = self.streams.get_mut(stream_id) {
+            if !s.has(flag::WANTS_WRITABLE) && !s.has(flag::LOCAL_DONE) {
+                s.set(flag::WANTS_WRITABLE);
+                self.writable_waiters.push(stream_id);
+            }
+        }
+    }
+
     /// Ends our half of the stream with an empty DATA frame with FIN.
     pub fn finish(&mut self, stream_id: u32) -> Result<(), CommandError> {
         self.send_data(stream_id, Bytes::new(), true).map(|_| ())

@@ -1,0 +1,45 @@
+'use strict';
+// The WebAssembly core and the conversions the JavaScript layer needs around it: the
+// session clock, header objects as the flat [name, value, …] arrays the core takes, and the
+// event codes of WasmSession.drain (src/wasm/mod.rs documents them).
+
+const { performance } = require('node:perf_hooks');
+const wasm = require('../wasm/spdy3.js');
+
+const EV = Object.freeze({
+  STREAM: 1, REPLY: 2, HEADERS: 3, DATA: 4, END: 5, WRITABLE: 6, RESET: 7,
+  STREAM_CLOSED: 8, CAN_OPEN: 9, SETTINGS: 10, PONG: 11, GOAWAY: 12, CLOSED: 13,
+});
+
+/** Milliseconds on a monotonic clock, the session's `now`. */
+function now() {
+  return performance.now();
+}
+
+/** A headers object (values may be arrays or numbers) as a flat array of strings. */
+function toFlat(headers) {
+  const flat = [];
+  if (!headers) return flat;
+  for (const name of Object.keys(headers)) {
+    const value = headers[name];
+    if (value === undefined || value === null) continue;
+    if (Array.isArray(value)) {
+      for (const v of value) flat.push(name, String(v));
+    } else {
+      flat.push(name, String(value));
+    }
+  }
+  return flat;
+}
+
+/** A flat array from the core as a headers object; NUL-joined values become arrays. */
+function fromFlat(flat) {
+  const headers = Object.create(null);
+  for (let i = 0; i < flat.length; i += 2) {
+    const value = flat[i + 1];
+    headers[flat[i]] = value.includes('\0') ? value.split('\0') : value;
+  }
+  return headers;
+}
+
+module.exports = { wasm, EV, now, toFlat, fromFlat };

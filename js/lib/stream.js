@@ -1,0 +1,270 @@
+'use strict';
+// A SPDY stream as a Node Duplex. Writes go to the core as far as the stream's send window
+// and the session's send buffer allow; the rest waits for the core's WRITABLE event, so
+// `write()` returns false and 'drain' follows. Reads are pulled: the core delivers data only
+// while this stream's buffer is under its high-water mark, and only delivered data returns
+// window to the peer, so a stream nobody reads stops its peer.
+
+const { Duplex } = require('node:stream');
+const { toFlat, fromFlat } = require('./core');
+const { spdyError, fromCore } = require('./errors');
+const constants = require('./constants');
+
+const HIGH_WATER_MARK = 64 * 1024;
+
+class SpdyStream extends Duplex {
+  /**
+   * @param {import('./session').SpdySession} session
+   * @param {number|null} id null while waiting for the peer's concurrency limit
+   * @param {{readable?: boolean, writable?: boolean}} sides
+   */
+  constructor(session, id, sides = {}) {
+    super({
+      allowHalfOpen: true,
+      readableHighWaterMark: HIGH_WATER_MARK,
+      writableHighWaterMark: HIGH_WATER_MARK,
+    });
+    this.session = session;
+    this.id = id;
+    /** The RST_STREAM status that ended the stream, if one did. */
+    this.rstCode = undefined;
+    /** Headers we sent (request, reply or push), once sent. */
+    this.sentHeaders = undefined;
+    this.headersSent = false;
+    this._pendingChunk = null;
+    this._pendingCallback = null;
+    this._finalCallback = null;
+    this._localDone = false;
+    this._remoteDone = false;
+    this._goneFromCore = false;
+    this._waitForTrailers = false;
+    this._trailersSent = false;
+    if (sides.readable === false) {
+      this._remoteDone = true;
+      this.push(null);
+    }
+    if (sides.writable === false) {
+      this._localDone = true;
+      this.end();
+    }
+  }
+
+  get pending() {
+    return this.id === null;
+  }
+
+  get closed() {
+    return this.destroyed;
+  }
+
+  /** The underlying connection's address, for code that expects a socket. */
+  get remoteAddress() {
+    return this.session.socket?.remoteAddress;
+  }
+
+  get remotePort() {
+    return this.session.socket?.remotePort;
+  }
+
+  get encrypted() {
+    return Boolean(this.session.socket?.encrypted);
+  }
+
+  // --- writing -------------------------------------------------------------------------
+
+  _write(chunk, encoding, callback) {
+    this._pendingChunk = chunk;
+    this._pendingCallback = callback;
+    if (this.id !== null) this._flushPending();
+  }
+
+  /** Hands as much of the pending chunk to the core as it takes now. */
+  _flushPending() {
+    const chunk = this._pendingChunk;
+    if (chunk === null) return;
+    if (!this._beforeData()) return;
+    let taken;
+    try {
+      taken = this.session._core.write(this.id, chunk, false);
+    } catch (err) {
+      this._pendingChunk = null;
+      this._pendingCallback(fromCore(err));
+      return;
+    }
+    this.session._schedule();
+    if (taken === chunk.length) {
+      const callback = this._pendingCallback;
+      this._pendingChunk = null;
+      this._pendingCallback = null;
+      callback();
+    } else if (taken > 0) {
+      this._pendingChunk = chunk.subarray(taken);
+    }
+  }
+
+  /** Hook for server streams: answer implicitly before the first data. */
+  _beforeData() {
+    return true;
+  }
+
+  _final(callback) {
+    if (this.id === null) {
+      this._finalCallback = callback;
+      return;
+    }
+    if (this._waitForTrailers && !this._trailersSent) {
+      this._finalCallback = callback;
+      this.emit('wantTrailers');
+      if (this._finalCallback && !this._trailersSent) this._finish();
+      return;
+    }
+    this._finalCallback = callback;
+    this._finish();
+  }
+
+  _finish() {
+    const callback = this._finalCallback;
+    this._finalCallback = null;
+    if (!this._localDone && !this._trailersSent) {
+      if (!this._beforeData()) {
+        this._finalCallback = callback;
+        return;
+      }
+      try {
+        this.session._core.finish(this.id);
+      } catch (err) {
+        callback?.(fromCore(err));
+        return;
+      }
+      this.session._schedule();
+    }
+    this._localDone = true;
+    callback?.();
+  }
+
+  /** Sends trailers (HEADERS with FIN); for streams answered with `waitForTrailers`. */
+  sendTrailers(headers) {
+    if (this._trailersSent || this._localDone) {
+      throw spdyError('ERR_SPDY_TRAILERS_ALREADY_SENT', 'trailers already sent or stream ended');
+    }
+    this.session._core.sendHeaders(this.id, toFlat(headers), true);
+    this._trailersSent = true;
+    this._localDone = true;
+    this.session._schedule();
+    if (this._finalCallback) this._finish();
+  }
+
+  /** Sends more headers without ending the stream (HEADERS). */
+  additionalHeaders(headers) {
+    this.session._core.sendHeaders(this.id, toFlat(headers), false);
+    this.session._schedule();
+  }
+
+  // --- reading -------------------------------------------------------------------------
+
+  _read() {
+    if (this.id !== null && !this._remoteDone) {
+      this.session._core.resume(this.id);
+      this.session._schedule();
+    }
+  }
+
+  // --- ending --------------------------------------------------------------------------
+
+  /** Resets the stream with a RST_STREAM status (default CANCEL) and destroys it. */
+  close(code = constants.RST_CANCEL, callback) {
+    if (typeof code === 'function') {
+      callback = code;
+      code = constants.RST_CANCEL;
+    }
+    if (callback) this.once('close', callback);
+    if (this.destroyed) return;
+    this._sendReset(code || constants.RST_CANCEL);
+    this.destroy();
+  }
+
+  _sendReset(code) {
+    if (this.id === null || this._goneFromCore) return;
+    this._goneFromCore = true;
+    this.rstCode = code;
+    try {
+      this.session._core.reset(this.id, code);
+    } catch {
+      // The session is gone; nothing to tell the peer.
+    }
+    this.session._schedule();
+  }
+
+  _destroy(err, callback) {
+    if (this.id === null) {
+      this.session._dequeue(this);
+    } else if (!(this._localDone && this._remoteDone)) {
+      this._sendReset(err ? constants.RST_INTERNAL_ERROR : constants.RST_CANCEL);
+    }
+    if (this._pendingCallback) {
+      const pending = this._pendingCallback;
+      this._pendingCallback = null;
+      this._pendingChunk = null;
+      process.nextTick(pending, err || spdyError('ERR_STREAM_DESTROYED', 'stream destroyed'));
+    }
+    callback(err);
+  }
+
+  /** Ends the stream with an error if anyone listens for it, quietly otherwise. */
+  _fail(err) {
+    if (this.listenerCount('error') > 0) this.destroy(err);
+    else {
+      this.error = err;
+      this.destroy();
+    }
+  }
+
+  // --- core events (called by the session) ----------------------------------------------
+
+  _opened(id) {
+    this.id = id;
+    this.emit('ready');
+    if (this._pendingChunk !== null) this._flushPending();
+    if (this._finalCallback) this._final(this._finalCallback);
+  }
+
+  _onData(chunk) {
+    const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (!this.push(buf) && !this._remoteDone) this.session._core.pause(this.id);
+  }
+
+  _onEnd() {
+    if (this._remoteDone) return;
+    this._remoteDone = true;
+    this.push(null);
+  }
+
+  _onHeaders(flat, fin) {
+    const headers = fromFlat(flat);
+    if (fin) {
+      this.emit('trailers', headers);
+    } else {
+      this.emit('headers', headers);
+    }
+  }
+
+  _onWritable() {
+    this._flushPending();
+  }
+
+  _onReset(rstCode, initiator, code, message) {
+    this._goneFromCore = true;
+    if (this.rstCode === undefined) this.rstCode = rstCode || undefined;
+    if (initiator === 'local' || this.destroyed) {
+      this.destroy();
+      return;
+    }
+    this._fail(spdyError(code, message, { rstCode }));
+  }
+
+  _onClosedInCore() {
+    this._goneFromCore = true;
+  }
+}
+
+module.exports = { SpdyStream, HIGH_WATER_MARK };

@@ -1,0 +1,580 @@
+//! The WebAssembly facade (feature `wasm`): one [`WasmSession`] class over
+//! [`Session`](crate::session::Session) for the Node package (`js/`) and the browser page
+//! (`www/`).
+//!
+//! Calls are batched across the boundary. [`WasmSession::input`] takes a whole socket chunk
+//! and [`WasmSession::drain`] runs the call protocol of the session once: it returns the
+//! bytes to send, the next timer, whether more input is wanted and every event, with the
+//! data of streams whose reader wants it already read (each DATA payload crosses once in
+//! each direction). Commands (`request`, `respond`, `write`, …) only queue work; the caller
+//! drains once per turn of its event loop.
+//!
+//! The result of `input`/`drain`/`timeout` is an array:
+//! `[output: Uint8Array | undefined, timer: number (ms, −1 none), wantsInput: boolean,
+//! ...events]`, each event an array whose first element is one of the `EV_*` codes below.
+//! Headers are flat arrays `[name, value, …]`.
+
+#[allow(unused_imports)]
+use std::prelude::rust_2021::*;
+
+mod convert;
+
+use std::collections::HashSet;
+
+use bytes::Bytes;
+use js_sys::{Array, Uint8Array};
+use wasm_bindgen::prelude::*;
+
+use crate::frame::RstStatus;
+use crate::header_block::HeaderList;
+use crate::http;
+use crate::session::{Event, OpenOptions, Read, Role, Session};
+use crate::time::Instant;
+use convert::{command_error, header_list, headers_to_js, pairs_from_js};
+
+/// `[1, id, headers, fin, unidirectional, associatedId, priority]`: the peer opened a stream.
+pub const EV_STREAM: u32 = 1;
+/// `[2, id, headers, fin, status]`: the reply to our stream (`status` 0 in raw mode).
+pub const EV_REPLY: u32 = 2;
+/// `[3, id, headers, fin]`: HEADERS (trailers when `fin`).
+pub const EV_HEADERS: u32 = 3;
+/// `[4, id, Uint8Array]`: stream data, already consumed (its window credited).
+pub const EV_DATA: u32 = 4;
+/// `[5, id]`: the peer finished the stream and all its data was delivered.
+pub const EV_END: u32 = 5;
+/// `[6, id]`: a stream whose `write` took less than offered can take more.
+pub const EV_WRITABLE: u32 = 6;
+/// `[7, id, rstCode, initiator, code, message]`: the stream ended abnormally.
+pub const EV_RESET: u32 = 7;
+/// `[8, id]`: the stream is gone from the session.
+pub const EV_STREAM_CLOSED: u32 = 8;
+/// `[9]`: an open refused for the peer's concurrency limit may be retried.
+pub const EV_CAN_OPEN: u32 = 9;
+/// `[10, {maxConcurrentStreams, initialWindowSize, persist, clear, entries}]`.
+pub const EV_SETTINGS: u32 = 10;
+/// `[11, pingId, rttMs]`: a PING echo.
+pub const EV_PONG: u32 = 11;
+/// `[12, lastGoodStreamId, status]`: the peer sent GOAWAY.
+pub const EV_GOAWAY: u32 = 12;
+/// `[13, goawayStatus, initiator, code | null, message]`: the session is over.
+pub const EV_CLOSED: u32 = 13;
+
+/// Most bytes of one stream delivered per drain; the reader asks again (`resume`) when it
+/// wants more, so a JavaScript stream buffer never runs far beyond its high-water mark.
+const READ_BUDGET: usize = 64 * 1024;
+
+/// Most output bytes returned by one drain; the rest waits for the next.
+const OUTPUT_BUDGET: usize = 1024 * 1024;
+
+/// A SPDY/3.1 session for JavaScript: the core [`Session`] plus which streams' readers want
+/// data.
+#[wasm_bindgen]
+pub struct WasmSession {
+    session: Session,
+    /// Streams whose JavaScript reader wants data (push returned true / `_read` called).
+    reading: HashSet<u32>,
+    /// Streams with data (or their end) waiting to be read.
+    readable: HashSet<u32>,
+    out: Vec<u8>,
+    /// The transport cannot take more now: output stays in the session (and its send
+    /// buffer pushes back on writers) until it can.
+    output_paused: bool,
+    /// `http` URL scheme and authority filled into requests without them.
+    scheme: String,
+    authority: String,
+}
+
+fn now(ms: f64) -> Instant {
+    Instant(if ms.is_finite() && ms > 0.0 {
+        ms as u64
+    } else {
+        0
+    })
+}
+
+#[wasm_bindgen]
+impl WasmSession {
+    /// A client or server session; `options` is a plain object (see `js/lib/options.js`).
+    #[wasm_bindgen(constructor)]
+    pub fn new(server: bool, options: JsValue, now_ms: f64) -> Result<WasmSession, JsValue> {
+        let config = convert::config(&options)?;
+        let text = |name: &str| {
+            js_sys::Reflect::get(&options, &JsValue::from_str(name))
+                .ok()
+                .and_then(|v| v.as_string())
+                .unwrap_or_default()
+        };
+        let role = if server { Role::Server } else { Role::Client };
+        Ok(WasmSession {
+            session: Session::new(role, config, now(now_ms)),
+            reading: HashSet::new(),
+            readable: HashSet::new(),
+            out: Vec::new(),
+            output_paused: false,
+            scheme: match text("scheme") {
+                s if s.is_empty() => "http".into(),
+                s => s,
+            },
+            authority: text("authority"),
+        })
+    }
+
+    /// Feeds a chunk of socket bytes and drains (see the module docs for the result).
+    pub fn input(&mut self, chunk: &[u8], now_ms: f64) -> Array {
+        self.session.handle_bytes(chunk, now(now_ms));
+        self.drain(now_ms)
+    }
+
+    /// The transport ended (EOF or error); drains.
+    pub fn eof(&mut self, now_ms: f64) -> Array {
+        self.session.handle_eof(now(now_ms));
+        self.drain(now_ms)
+    }
+
+    /// The timer fired; drains.
+    pub fn timeout(&mut self, now_ms: f64) -> Array {
+        self.session.handle_timeout(now(now_ms));
+        self.drain(now_ms)
+    }
+
+    /// Runs the call protocol once: events (with wanted data read), output, timer.
+    pub fn drain(&mut self, now_ms: f64) -> Array {
+        let result = Array::new();
+        result.push(&JsValue::UNDEFINED);
+        result.push(&JsValue::from(-1));
+        result.push(&JsValue::TRUE);
+        self.session.handle_timeout(now(now_ms));
+        while let Some(event) = self.session.poll_event() {
+            self.push_event(&result, event);
+        }
+        let pending: Vec<u32> = self
+            .readable
+            .iter()
+            .copied()
+            .filter(|id| self.reading.contains(id))
+            .collect();
+        for id in pending {
+            self.deliver(&result, id);
+        }
+        // Reading may have produced events (StreamClosed after the end was read).
+        while let Some(event) = self.session.poll_event() {
+            self.push_event(&result, event);
+        }
+        self.out.clear();
+        if !self.output_paused {
+            self.session
+                .poll_transmit(now(now_ms), &mut self.out, OUTPUT_BUDGET);
+        }
+        if !self.out.is_empty() {
+            result.set(0, Uint8Array::from(&self.out[..]).into());
+        }
+        if self.out.capacity() > 4 * OUTPUT_BUDGET {
+            self.out = Vec::new();
+        }
+        if let Some(t) = self.session.poll_timeout() {
+            result.set(1, JsValue::from(t.0 as f64));
+        }
+        result.set(2, JsValue::from_bool(self.session.wants_input()));
+        result
+    }
+
+    /// Stops (`true`) or restarts output: while the socket is full, drains return no bytes
+    /// and writers meet the session's send-buffer limit.
+    #[wasm_bindgen(js_name = pauseOutput)]
+    pub fn pause_output(&mut self, paused: bool) {
+        self.output_paused = paused;
+    }
+
+    /// True when more output is waiting than one drain returned.
+    #[wasm_bindgen(js_name = hasPendingOutput)]
+    pub fn has_pending_output(&self) -> bool {
+        self.session.has_pending_output()
+    }
+
+    fn push_event(&mut self, result: &Array, event: Event) {
+        let ev = |items: &[JsValue]| -> JsValue { items.iter().collect::<Array>().into() };
+        let item = match event {
+            Event::StreamOpened {
+                stream_id,
+                headers,
+                fin,
+                unidirectional,
+                associated_stream_id,
+                priority,
+            } => {
+                self.reading.insert(stream_id);
+                ev(&[
+                    EV_STREAM.into(),
+                    stream_id.into(),
+                    headers_to_js(&headers).into(),
+                    fin.into(),
+                    unidirectional.into(),
+                    associated_stream_id.into(),
+                    priority.into(),
+                ])
+            }
+            Event::Reply {
+                stream_id,
+                headers,
+                fin,
+            } => {
+                let status = headers
+                    .get(":status")
+                    .and_then(http::parse_status)
+                    .unwrap_or(0);
+                ev(&[
+                    EV_REPLY.into(),
+                    stream_id.into(),
+                    headers_to_js(&headers).into(),
+                    fin.into(),
+                    status.into(),
+                ])
+            }
+            Event::Headers {
+                stream_id,
+                headers,
+                fin,
+            } => ev(&[
+                EV_HEADERS.into(),
+                stream_id.into(),
+                headers_to_js(&headers).into(),
+                fin.into(),
+            ]),
+            Event::Readable { stream_id } => {
+                self.readable.insert(stream_id);
+                if self.reading.contains(&stream_id) {
+                    self.deliver(result, stream_id);
+                }
+                return;
+            }
+            Event::Writable { stream_id } => ev(&[EV_WRITABLE.into(), stream_id.into()]),
+            Event::StreamReset { stream_id, error } => {
+                // Data that came before the reset goes to a reader that wants it; the rest
+                // is dropped with the stream.
+                if self.reading.contains(&stream_id) {
+                    self.deliver(result, stream_id);
+                }
+                let _ = self.session.reset(stream_id, RstStatus::CANCEL);
+                let [code, who, err, msg] = convert::stream_error(error);
+                ev(&[EV_RESET.into(), stream_id.into(), code, who, err, msg])
+            }
+            Event::StreamClosed { stream_id } => {
+                self.reading.remove(&stream_id);
+                self.readable.remove(&stream_id);
+                ev(&[EV_STREAM_CLOSED.into(), stream_id.into()])
+            }
+            Event::CanOpenStreams => ev(&[EV_CAN_OPEN.into()]),
+            Event::Settings(s) => {
+                let entries: Array = s
+                    .entries
+                    .iter()
+                    .map(|e| -> JsValue { Array::of2(&e.id.0.into(), &e.value.into()).into() })
+                    .collect();
+                let opt = |v: Option<u32>| v.map_or(JsValue::UNDEFINED, JsValue::from);
+                let settings = convert::object(&[
+                    ("maxConcurrentStreams", opt(s.max_concurrent_streams)),
+                    ("initialWindowSize", opt(s.initial_window_size)),
+                    ("clearPersisted", s.clear_persisted.into()),
+                    ("entries", entries.into()),
+                ]);
+                ev(&[EV_SETTINGS.into(), settings])
+            }
+            Event::Pong { id, rtt } => ev(&[EV_PONG.into(), id.into(), (rtt as f64).into()]),
+            Event::GoAway {
+                last_good_stream_id,
+                status,
+            } => ev(&[
+                EV_GOAWAY.into(),
+                last_good_stream_id.into(),
+                status.0.into(),
+            ]),
+            Event::Closed(e) => {
+                let [status, who, code, msg] = convert::session_error(e);
+                ev(&[EV_CLOSED.into(), status, who, code, msg])
+            }
+        };
+        result.push(&item);
+    }
+
+    /// Reads up to [`READ_BUDGET`] bytes of a stream into `EV_DATA` events (and `EV_END`).
+    fn deliver(&mut self, result: &Array, id: u32) {
+        let mut budget = READ_BUDGET;
+        while budget > 0 {
+            match self.session.read(id, budget) {
+                Ok(Read::Data(bytes)) => {
+                    budget -= bytes.len();
+                    let chunk = Uint8Array::from(&bytes[..]);
+                    result.push(&Array::of3(&EV_DATA.into(), &id.into(), &chunk).into());
+                }
+                Ok(Read::Fin) => {
+                    result.push(&Array::of2(&EV_END.into(), &id.into()).into());
+                    self.readable.remove(&id);
+                    self.reading.remove(&id);
+                    return;
+                }
+                Ok(Read::Pending) | Err(_) => {
+                    self.readable.remove(&id);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// The reader of a stream wants data (its `_read` was called).
+    pub fn resume(&mut self, id: u32) {
+        self.reading.insert(id);
+    }
+
+    /// The reader of a stream has enough buffered (`push` returned false).
+    pub fn pause(&mut self, id: u32) {
+        self.reading.remove(&id);
+    }
+
+    /// Opens a stream and returns its id. In HTTP mode the headers are completed into a
+    /// request (`:method` GET, `:path` /, `:version`, `:scheme`, `:host` from `:authority`,
+    /// `host` or the session's authority; connection-specific headers dropped).
+    pub fn request(
+        &mut self,
+        headers: Array,
+        priority: u8,
+        fin: bool,
+        unidirectional: bool,
+        now_ms: f64,
+    ) -> Result<u32, JsValue> {
+        let pairs = pairs_from_js(&headers)?;
+        let list = if self.session.config().http {
+            self.request_headers(&pairs)
+        } else {
+            header_list(&pairs)
+        };
+        let options = OpenOptions {
+            priority: priority.min(7),
+            fin,
+            unidirectional,
+        };
+        let id = self
+            .session
+            .open_stream(list, options, now(now_ms))
+            .map_err(command_error)?;
+        if !unidirectional {
+            self.reading.insert(id);
+        }
+        Ok(id)
+    }
+
+    fn request_headers(&self, pairs: &[(String, String)]) -> HeaderList {
+        let get = |name: &str| {
+            pairs
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str())
+        };
+        let authority = get(":host")
+            .or_else(|| get(":authority"))
+            .unwrap_or(&self.authority);
+        http::request_headers(
+            get(":method").unwrap_or("GET"),
+            get(":scheme").unwrap_or(&self.scheme),
+            authority,
+            get(":path").unwrap_or("/"),
+            pairs
+                .iter()
+                .filter(|(n, _)| !n.starts_with(':'))
+                .map(|(n, v)| (n.as_str(), v.as_str())),
+        )
+    }
+
+    /// Answers a peer's stream (SYN_REPLY), or sends the response headers of our push
+    /// (HEADERS). In HTTP mode `:status` (a number) becomes `"200 OK"` with `:version`, and
+    /// connection-specific headers are dropped.
+    pub fn respond(&mut self, id: u32, headers: Array, fin: bool) -> Result<(), JsValue> {
+        let pairs = pairs_from_js(&headers)?;
+        let list = if self.session.config().http {
+            let status = pairs
+                .iter()
+                .find(|(n, _)| n == ":status")
+                .and_then(|(_, v)| v.trim().get(..3)?.parse::<u16>().ok())
+                .unwrap_or(200);
+            let mut list = http::response_headers(status);
+            for (n, v) in &pairs {
+                if !n.starts_with(':') && !http::is_connection_specific(n) {
+                    list.append(n, v);
+                }
+            }
+            list
+        } else {
+            header_list(&pairs)
+        };
+        let ours = (id % 2 == 0) == (self.session.role() == Role::Server);
+        if ours {
+            self.session.send_headers(id, list, fin)
+        } else {
+            self.session.reply(id, list, fin)
+        }
+        .map_err(command_error)
+    }
+
+    /// Sends HEADERS (trailers when `fin`) as given.
+    #[wasm_bindgen(js_name = sendHeaders)]
+    pub fn send_headers(&mut self, id: u32, headers: Array, fin: bool) -> Result<(), JsValue> {
+        let list = header_list(&pairs_from_js(&headers)?);
+        self.session
+            .send_headers(id, list, fin)
+            .map_err(command_error)
+    }
+
+    /// Pushes a resource tied to the peer's stream `associated` (server only) and returns
+    /// the pushed stream's id. HTTP mode needs `:scheme`, `:host` and `:path`.
+    pub fn push(
+        &mut self,
+        associated: u32,
+        headers: Array,
+        priority: u8,
+        now_ms: f64,
+    ) -> Result<u32, JsValue> {
+        let list = header_list(&pairs_from_js(&headers)?);
+        let options = OpenOptions {
+            priority: priority.min(7),
+            fin: false,
+            unidirectional: true,
+        };
+        self.session
+            .push_stream(associated, list, options, now(now_ms))
+            .map_err(command_error)
+    }
+
+    /// Queues as much of `data` as windows and the send buffer allow and returns how many
+    /// bytes were taken (only those are copied in). `fin` applies when all was taken; when
+    /// less was, `EV_WRITABLE` follows once more fits.
+    pub fn write(&mut self, id: u32, data: &Uint8Array, fin: bool) -> Result<u32, JsValue> {
+        let len = data.length() as usize;
+        let n = len.min(self.session.send_capacity(id));
+        let bytes = if n == 0 {
+            Bytes::new()
+        } else {
+            Bytes::from(data.subarray(0, n as u32).to_vec())
+        };
+        let taken = self
+            .session
+            .send_data(id, bytes, fin && n == len)
+            .map_err(command_error)?;
+        if taken < len {
+            self.session.notify_writable(id);
+        }
+        Ok(taken as u32)
+    }
+
+    /// Ends our half of a stream (an empty DATA frame with FIN).
+    pub fn finish(&mut self, id: u32) -> Result<(), JsValue> {
+        self.session.finish(id).map_err(command_error)
+    }
+
+    /// Bytes `write` would take on the stream now.
+    #[wasm_bindgen(js_name = sendCapacity)]
+    pub fn send_capacity(&self, id: u32) -> u32 {
+        self.session.send_capacity(id).min(u32::MAX as usize) as u32
+    }
+
+    /// Resets a stream with a RST_STREAM status (non-zero); unknown streams are ignored.
+    pub fn reset(&mut self, id: u32, status: u32) -> Result<(), JsValue> {
+        let status = if status == 0 {
+            RstStatus::CANCEL
+        } else {
+            RstStatus(status)
+        };
+        self.reading.remove(&id);
+        self.readable.remove(&id);
+        match self.session.reset(id, status) {
+            Ok(()) | Err(crate::session::CommandError::UnknownStream) => Ok(()),
+            Err(crate::session::CommandError::SessionClosed) => Ok(()),
+            Err(e) => Err(command_error(e)),
+        }
+    }
+
+    /// Sends a PING and returns its id; the echo arrives as `EV_PONG`.
+    pub fn ping(&mut self, now_ms: f64) -> Result<u32, JsValue> {
+        self.session.ping(now(now_ms)).map_err(command_error)
+    }
+
+    /// Changes our SETTINGS (`maxConcurrentStreams`, `initialWindowSize`; negative = keep).
+    pub fn settings(&mut self, max_concurrent: f64, initial_window: f64) -> Result<(), JsValue> {
+        let opt = |n: f64| (n >= 0.0).then(|| n.min(f64::from(u32::MAX)) as u32);
+        self.session
+            .change_settings(opt(max_concurrent), opt(initial_window))
+            .map_err(command_error)
+    }
+
+    /// Graceful shutdown: GOAWAY OK, then close once open streams finish.
+    pub fn goaway(&mut self, now_ms: f64) {
+        self.session.goaway(now(now_ms));
+    }
+
+    /// Ends the session now (GOAWAY OK); every open stream is told.
+    pub fn close(&mut self, now_ms: f64) {
+        self.session.close(now(now_ms));
+    }
+
+    /// True once the session has ended.
+    #[wasm_bindgen(js_name = isClosed)]
+    pub fn is_closed(&self) -> bool {
+        self.session.is_closed()
+    }
+
+    /// True when a new stream may be opened now.
+    #[wasm_bindgen(js_name = canOpen)]
+    pub fn can_open(&self) -> bool {
+        self.session.can_open()
+    }
+
+    /// The stream's `[sendWindow, recvWindow]`, or undefined when it is gone.
+    #[wasm_bindgen(js_name = streamWindows)]
+    pub fn stream_windows(&self, id: u32) -> JsValue {
+        match (
+            self.session.stream_send_window(id),
+            self.session.stream_recv_window(id),
+        ) {
+            (Some(s), Some(r)) => Array::of2(&(s as f64).into(), &(r as f64).into()).into(),
+            _ => JsValue::UNDEFINED,
+        }
+    }
+
+    /// Counters: streams, buffered bytes, windows, frames and bytes each way.
+    pub fn stats(&self) -> JsValue {
+        let s = self.session.stats();
+        let frames = |f: &[u64; 10]| -> JsValue {
+            f.iter()
+                .map(|&n| JsValue::from(n as f64))
+                .collect::<Array>()
+                .into()
+        };
+        convert::object(&[
+            ("streams", (s.streams as f64).into()),
+            ("activeLocal", (s.active_local as f64).into()),
+            ("activeRemote", (s.active_remote as f64).into()),
+            ("recvBuffered", (s.recv_buffered as f64).into()),
+            ("sendBuffered", (s.send_buffered as f64).into()),
+            ("inputBuffered", (s.input_buffered as f64).into()),
+            ("sendWindow", (s.send_window as f64).into()),
+            ("recvWindow", (s.recv_window as f64).into()),
+            ("framesReceived", frames(&s.frames_received)),
+            ("framesSent", frames(&s.frames_sent)),
+            ("dataReceived", (s.data_received as f64).into()),
+            ("dataSent", (s.data_sent as f64).into()),
+        ])
+    }
+}
+
+/// Validates a header name/value list as the session would before sending it; throws the
+/// same error a command would.
+#[wasm_bindgen(js_name = checkHeaders)]
+pub fn check_headers(headers: Array) -> Result<(), JsValue> {
+    header_list(&pairs_from_js(&headers)?)
+        .validate_for_send()
+        .map_err(|e| command_error(crate::session::CommandError::InvalidHeaders(e)))
+}
+
+/// The standard reason phrase of an HTTP status code, or `""`.
+#[wasm_bindgen(js_name = reasonPhrase)]
+pub fn reason_phrase(status: u16) -> String {
+    http::reason_phrase(status).into()
+}
