@@ -1,8 +1,9 @@
 //! Conversions between JavaScript values and the core's types: options objects into a
 //! [`Config`], flat header arrays both ways, and errors with stable `ERR_SPDY_…` codes.
 
-#[allow(unused_imports)]
-use std::prelude::rust_2021::*;
+use std::format;
+use std::string::{String, ToString};
+use std::vec::Vec;
 
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};

@@ -14,8 +14,8 @@
 //! ...events]`, each event an array whose first element is one of the `EV_*` codes below.
 //! Headers are flat arrays `[name, value, …]`.
 
-#[allow(unused_imports)]
-use std::prelude::rust_2021::*;
+use std::string::String;
+use std::vec::Vec;
 
 mod convert;
 
