@@ -1304,6 +1304,43 @@ fn floods_end_the_session_with_goaway() {
 }
 
 #[test]
+fn window_updates_earned_by_our_data_are_not_a_flood() {
+    // A fast honest transfer: one stream and one session WINDOW_UPDATE per DATA frame we
+    // send, 12 000 of them at one instant, above the 10 000 the flood limit allows unearned.
+    let mut config = Config::default();
+    config.max_data_frame = 16;
+    let mut h = H::new(Role::Server, config);
+    h.peer_opens(1, false);
+    h.s.reply(
+        1,
+        RawPeer::headers(&[(":status", "200"), (":version", "HTTP/1.1")]),
+        false,
+    )
+    .unwrap();
+    h.drain();
+    for _ in 0..6000 {
+        assert_eq!(
+            h.s.send_data(1, Bytes::from_static(&[7; 16]), false),
+            Ok(16)
+        );
+        let sent = h.drain();
+        assert_eq!(data_frames(&sent), vec![(1, 16, false)]);
+        let mut back = wu(1, 16);
+        back.extend(wu(0, 16));
+        let sent = h.send(&back);
+        assert!(goaway(&sent).is_none());
+    }
+    assert!(!h.s.is_closed());
+    // Unearned updates still count.
+    let burst: Vec<u8> = (0..=10_000).flat_map(|_| wu(0, 1)).collect();
+    let sent = h.send(&burst);
+    assert_eq!(
+        goaway(&sent).map(|g| g.status),
+        Some(GoAwayStatus::PROTOCOL_ERROR)
+    );
+}
+
+#[test]
 fn rapid_reset_is_stopped_by_the_reset_flood_limit() {
     let mut h = H::server();
     let mut closed_at = None;

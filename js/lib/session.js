@@ -25,6 +25,9 @@ class SpdySession extends EventEmitter {
     /** @type {Map<number, import('./stream').SpdyStream>} */
     this._streams = new Map();
     this._waiting = []; // streams waiting for the peer's concurrency limit
+    this._cut = []; // streams the session's end cut off, failed at teardown
+    this._running = false; // a core result is being applied (see _run)
+    this._queued = [];
     this._pings = new Map();
     this._scheduled = false;
     this._timer = null;
@@ -64,23 +67,53 @@ class SpdySession extends EventEmitter {
   _input(chunk) {
     if (this.destroyed) return;
     this._touch();
-    this._apply(this._core.input(chunk, now()));
+    this._run(() => this._core.input(chunk, now()));
   }
 
   _eof() {
     if (this.destroyed || this._eofSeen) return;
     this._eofSeen = true;
-    this._apply(this._core.eof(now()));
-    this._teardown();
+    this._run(() => this._core.eof(now()));
+    this._run(() => this._teardown());
   }
 
-  /** Drains once, soon: commands made in this turn are batched into one call. */
+  /**
+   * Makes one core call and applies its result (`call` may also return nothing). Calls
+   * made while a result is being applied — by a socket that delivers synchronously, or a
+   * listener that reacts at once — wait their turn, so events are always dispatched in the
+   * order the core produced them.
+   */
+  _run(call) {
+    if (this._running) {
+      this._queued.push(call);
+      return;
+    }
+    this._running = true;
+    try {
+      let next = call;
+      while (next) {
+        const result = next();
+        if (result && !this.destroyed) this._apply(result);
+        next = this._queued.shift();
+      }
+    } finally {
+      this._running = false;
+      // A listener threw: what is queued still runs, on the next turn.
+      if (this._queued.length > 0) setImmediate(() => this._run(() => null));
+    }
+  }
+
+  /**
+   * Drains once, soon: commands made in this turn of the event loop are batched into one
+   * call. setImmediate (not nextTick) lets I/O, timers and promises run between drains, so
+   * two sessions joined in memory cannot starve the rest of the process.
+   */
   _schedule() {
     if (this._scheduled || this.destroyed) return;
     this._scheduled = true;
-    process.nextTick(() => {
+    setImmediate(() => {
       this._scheduled = false;
-      if (!this.destroyed) this._apply(this._core.drain(now()));
+      if (!this.destroyed) this._run(() => this._core.drain(now()));
     });
   }
 
@@ -117,7 +150,7 @@ class SpdySession extends EventEmitter {
     this._timer = setTimeout(() => {
       this._timer = null;
       this._timerAt = -1;
-      if (!this.destroyed) this._apply(this._core.timeout(now()));
+      if (!this.destroyed) this._run(() => this._core.timeout(now()));
     }, Math.max(0, Math.ceil(at - now())));
     this._timer.unref();
   }
@@ -131,7 +164,14 @@ class SpdySession extends EventEmitter {
       case EV.STREAM: this._onStream(id, ev[2], ev[3], ev[4], ev[5], ev[6]); break;
       case EV.REPLY: this._streams.get(id)?._onReply(ev[2], ev[3], ev[4]); break;
       case EV.HEADERS: this._streams.get(id)?._onHeaders(ev[2], ev[3]); break;
-      case EV.RESET: this._streams.get(id)?._onReset(ev[2], ev[3], ev[4], ev[5]); break;
+      case EV.RESET:
+        // Streams cut by the session's end get the session's reason at teardown.
+        if (ev[4] !== 'ERR_SPDY_SESSION_CLOSED') {
+          this._streams.get(id)?._onReset(ev[2], ev[3], ev[4], ev[5]);
+        } else if (this._streams.has(id)) {
+          this._cut.push(this._streams.get(id));
+        }
+        break;
       case EV.STREAM_CLOSED: {
         const stream = this._streams.get(id);
         this._streams.delete(id);
@@ -240,9 +280,10 @@ class SpdySession extends EventEmitter {
     this._timer = this._idleTimer = null;
     const err = this._closeError;
     const lost = spdyError('ERR_SPDY_SESSION_CLOSED', 'the session closed with the stream open');
-    for (const stream of this._streams.values()) {
+    for (const stream of [...this._cut, ...this._streams.values()]) {
       if (!stream.destroyed) stream._fail(err || lost);
     }
+    this._cut = [];
     this._streams.clear();
     const s = this.socket;
     s.removeListener('data', this._onData);
@@ -299,8 +340,8 @@ class SpdySession extends EventEmitter {
     if (this.destroyed) return;
     if (err) this._closeError = err;
     this._core.close(now());
-    this._apply(this._core.drain(now()));
-    this._teardown();
+    this._run(() => this._core.drain(now()));
+    this._run(() => this._teardown());
     if (!this.socket.destroyed) this.socket.destroy();
   }
 

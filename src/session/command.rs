@@ -317,14 +317,19 @@ impl Session {
 
     /// Asks for a [`Writable`](super::Event::Writable) event once the stream can take more
     /// data: for callers that check [`send_capacity`](Self::send_capacity) before handing
-    /// over bytes, so that no more than fits is ever copied.
-    pub fn notify_writable(&mut self, stream_id: u32) {
-        if let Some(s) = self.streams.get_mut(stream_id) {
-            if !s.has(flag::WANTS_WRITABLE) && !s.has(flag::LOCAL_DONE) {
-                s.set(flag::WANTS_WRITABLE);
-                self.writable_waiters.push(stream_id);
-            }
+    /// over bytes, so that no more than fits is ever copied. Fails as
+    /// [`send_data`](Self::send_data) would on a stream that cannot take data.
+    pub fn notify_writable(&mut self, stream_id: u32) -> Result<(), CommandError> {
+        let local = self.is_local_id(stream_id);
+        let s = self.writable_stream(stream_id)?;
+        if !local && !s.has(flag::REPLIED) {
+            return Err(CommandError::NotReplied);
         }
+        if !s.has(flag::WANTS_WRITABLE) {
+            s.set(flag::WANTS_WRITABLE);
+            self.writable_waiters.push(stream_id);
+        }
+        Ok(())
     }
 
     /// Ends our half of the stream with an empty DATA frame with FIN.

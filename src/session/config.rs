@@ -50,7 +50,8 @@ pub struct FloodLimits {
     pub reset: Rate,
     /// Empty DATA frames without FIN (no progress, pure work). Default 1000 per 10 s.
     pub empty_data: Rate,
-    /// WINDOW_UPDATE frames. Default 10 000 per 10 s.
+    /// WINDOW_UPDATE frames beyond those our DATA frames earned (two per frame sent, so a
+    /// fast honest transfer never trips it). Default 10 000 per 10 s.
     pub window_update: Rate,
     /// Frames of unknown type (skipped, pure work). Default 100 per 10 s.
     pub unknown: Rate,

@@ -174,6 +174,10 @@ struct Floods {
     reset: RateCounter,
     empty_data: RateCounter,
     window_update: RateCounter,
+    /// WINDOW_UPDATEs our DATA has earned: an honest peer returns credit for the data we
+    /// send (about one stream and one session update per frame at most), so those are not
+    /// counted against the flood limit however fast the transfer runs.
+    earned_window_updates: u32,
     unknown: RateCounter,
 }
 

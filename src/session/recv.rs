@@ -566,7 +566,9 @@ impl Session {
     }
 
     fn on_window_update(&mut self, f: WindowUpdate, now: Instant) {
-        if self
+        if self.floods.earned_window_updates > 0 {
+            self.floods.earned_window_updates -= 1;
+        } else if self
             .floods
             .window_update
             .hit(self.config.floods.window_update, now)

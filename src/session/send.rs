@@ -13,6 +13,9 @@ use crate::frame::{
 use crate::session::stat_index;
 use crate::time::Instant;
 
+/// Most WINDOW_UPDATEs our DATA can have earned at once (see `Floods`).
+const EARNED_WINDOW_UPDATES_CAP: u32 = 4096;
+
 /// What one step of the transmit side produced.
 enum Produced {
     /// A frame encoded into `scratch`.
@@ -296,6 +299,8 @@ impl Session {
                 let head = Data::head_bytes(id, fin, n).expect("chunks are at most 16 MiB");
                 self.stats.frames_sent[0] += 1;
                 self.stats.data_sent += n as u64;
+                self.floods.earned_window_updates =
+                    (self.floods.earned_window_updates + 2).min(EARNED_WINDOW_UPDATES_CAP);
                 self.last_activity = now;
                 self.after_stream_frame(id, fin);
                 return Some(Produced::Data(head, chunk));

@@ -449,17 +449,20 @@ impl WasmSession {
     pub fn write(&mut self, id: u32, data: &Uint8Array, fin: bool) -> Result<u32, JsValue> {
         let len = data.length() as usize;
         let n = len.min(self.session.send_capacity(id));
-        let bytes = if n == 0 {
-            Bytes::new()
-        } else {
-            Bytes::from(data.subarray(0, n as u32).to_vec())
-        };
+        if n == 0 && (len > 0 || !fin) {
+            // Nothing fits (or nothing was given): never queue an empty DATA frame.
+            if len > 0 {
+                self.session.notify_writable(id).map_err(command_error)?;
+            }
+            return Ok(0);
+        }
+        let bytes = Bytes::from(data.subarray(0, n as u32).to_vec());
         let taken = self
             .session
             .send_data(id, bytes, fin && n == len)
             .map_err(command_error)?;
         if taken < len {
-            self.session.notify_writable(id);
+            self.session.notify_writable(id).map_err(command_error)?;
         }
         Ok(taken as u32)
     }
