@@ -23,3 +23,4 @@ module.exports = {
   SpdyServer,
   SecureSpdyServer,
 };
+module.exports.upgrade = require('./lib/upgrade');

@@ -2,7 +2,7 @@
 import spdy3 from './index.js';
 
 export const {
-  connect, createServer, createSecureServer, constants, SpdySession, ClientSession,
+  connect, createServer, createSecureServer, constants, upgrade, SpdySession, ClientSession,
   ServerSession, SpdyStream, ClientStream, ServerStream, SpdyServer, SecureSpdyServer,
 } = spdy3;
 export default spdy3;

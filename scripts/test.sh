@@ -26,6 +26,12 @@ cargo bench --no-run
 step "tests"
 cargo test
 
+step "wasm facade: clippy on wasm32"
+cargo clippy --lib --features wasm --target wasm32-unknown-unknown -- -D warnings
+
+step "Node package (js/): build the wasm core, node:test suites"
+(cd js && npm test)
+
 step "frame dump on the sample capture"
 cargo run --quiet --example frame_dump -- examples/data/client-to-server.bin >/dev/null
 

@@ -51,7 +51,10 @@ class ClientSession extends SpdySession {
     stream.sentHeaders = headers;
     this._open(stream, toFlat(headers), options);
     stream.headersSent = true;
-    if (options.endStream) stream.end();
+    if (options.endStream) {
+      stream._localDone = true; // the SYN_STREAM carries FIN: nothing for _final to send
+      stream.end();
+    }
     return stream;
   }
 

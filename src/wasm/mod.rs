@@ -40,7 +40,9 @@ pub const EV_REPLY: u32 = 2;
 pub const EV_HEADERS: u32 = 3;
 /// `[4, id, Uint8Array]`: stream data, already consumed (its window credited).
 pub const EV_DATA: u32 = 4;
-/// `[5, id]`: the peer finished the stream and all its data was delivered.
+/// `[5, id]`: the peer finished the stream and all its data was delivered (after the
+/// headers event that carried FIN, or after the last `EV_DATA`). Exactly once per stream
+/// the peer finishes.
 pub const EV_END: u32 = 5;
 /// `[6, id]`: a stream whose `write` took less than offered can take more.
 pub const EV_WRITABLE: u32 = 6;
@@ -193,6 +195,12 @@ impl WasmSession {
 
     fn push_event(&mut self, result: &Array, event: Event) {
         let ev = |items: &[JsValue]| -> JsValue { items.iter().collect::<Array>().into() };
+        let ended_by_headers = match event {
+            Event::StreamOpened { stream_id, fin, .. }
+            | Event::Reply { stream_id, fin, .. }
+            | Event::Headers { stream_id, fin, .. } => fin.then_some(stream_id),
+            _ => None,
+        };
         let item = match event {
             Event::StreamOpened {
                 stream_id,
@@ -294,6 +302,20 @@ impl WasmSession {
             }
         };
         result.push(&item);
+        if let Some(id) = ended_by_headers {
+            self.end_if_drained(result, id);
+        }
+    }
+
+    /// After headers with FIN: with nothing left unread the stream's end is reported now
+    /// (the core reports no `Readable` for it); otherwise `deliver` reports it after the
+    /// last data.
+    fn end_if_drained(&mut self, result: &Array, id: u32) {
+        if self.session.stream_info(id).is_none_or(|i| i.unread == 0) {
+            self.reading.remove(&id);
+            self.readable.remove(&id);
+            result.push(&Array::of2(&EV_END.into(), &id.into()).into());
+        }
     }
 
     /// Reads up to [`READ_BUDGET`] bytes of a stream into `EV_DATA` events (and `EV_END`).
