@@ -266,8 +266,12 @@ class SpdySession extends EventEmitter {
     for (const stream of this._waiting.splice(0)) stream._fail(err);
     for (const [, callback] of this._pings) callback(err);
     this._pings.clear();
-    // Whatever the core still has to say (the GOAWAY) goes out before the socket ends.
-    if (!this.socket.destroyed) this.socket.end();
+    // Whatever the core still has to say (the GOAWAY) goes out, even into a full socket,
+    // before teardown ends the socket.
+    if (this._outputBlocked) {
+      this._core.pauseOutput(false);
+      this._run(() => this._core.drain(now()));
+    }
     process.nextTick(() => this._teardown());
   }
 
