@@ -8,7 +8,7 @@ const wasm = require('../wasm/spdy3.js');
 
 const EV = Object.freeze({
   STREAM: 1, REPLY: 2, HEADERS: 3, DATA: 4, END: 5, WRITABLE: 6, RESET: 7,
-  STREAM_CLOSED: 8, CAN_OPEN: 9, SETTINGS: 10, PONG: 11, GOAWAY: 12, CLOSED: 13,
+  STREAM_CLOSED: 8, CAN_OPEN: 9, SETTINGS: 10, PONG: 11, GOAWAY: 12, CLOSED: 13, SENT: 14,
 });
 
 /** Milliseconds on a monotonic clock, the session's `now`. */

@@ -18,6 +18,10 @@ class SpdySession extends EventEmitter {
   constructor(socket, role, options = {}) {
     super();
     const core = coreOptions(options);
+    // Output and received data are copied into Buffers the core need not zero first.
+    core.allocate = Buffer.allocUnsafe;
+    // Written data stays in its Buffers until the socket takes it (see stream.js).
+    core.segments = true;
     this._core = new wasm.WasmSession(role.server, core, now());
     this._http = core.mode !== 'kubernetes' && core.http !== false;
     this._server = role.server;
@@ -54,6 +58,9 @@ class SpdySession extends EventEmitter {
       this._core.pauseOutput(false);
       this._schedule();
     };
+    // Small control frames (WINDOW_UPDATE, PING echoes) must not wait for Nagle's
+    // algorithm to meet the peer's delayed ACK (40 ms stalls on a busy stream).
+    socket.setNoDelay?.(true);
     socket.on('data', this._onData);
     socket.on('end', this._onEnd);
     socket.on('close', this._onEnd);
@@ -119,9 +126,14 @@ class SpdySession extends EventEmitter {
 
   _apply(result) {
     const output = result[0];
+    // Write callbacks of streams whose data is in this output, run once the socket wrote it.
+    this._flushed = null;
     if (output !== undefined && !this.socket.destroyed) {
       this._touch();
-      if (!this.socket.write(output)) {
+      const flushed = [];
+      this._flushed = flushed;
+      const done = () => { for (const callback of flushed) callback(); };
+      if (!this._write(output, done)) {
         this._outputBlocked = true;
         this._core.pauseOutput(true);
       }
@@ -139,6 +151,19 @@ class SpdySession extends EventEmitter {
       this._inputPaused = true;
       this.socket.pause();
     }
+  }
+
+  /** Writes the core's output: one array, or segments (held payloads) in one writev. */
+  _write(output, done) {
+    const s = this.socket;
+    if (!Array.isArray(output)) return s.write(output, done);
+    s.cork();
+    let ok = true;
+    for (let i = 0; i < output.length; i++) {
+      ok = s.write(output[i], i === output.length - 1 ? done : undefined);
+    }
+    s.uncork();
+    return ok;
   }
 
   _arm(at) {
@@ -161,6 +186,7 @@ class SpdySession extends EventEmitter {
       case EV.DATA: this._streams.get(id)?._onData(ev[2]); break;
       case EV.END: this._streams.get(id)?._onEnd(); break;
       case EV.WRITABLE: this._streams.get(id)?._onWritable(); break;
+      case EV.SENT: this._streams.get(id)?._onSent(ev[2], this._flushed); break;
       case EV.STREAM: this._onStream(id, ev[2], ev[3], ev[4], ev[5], ev[6]); break;
       case EV.REPLY: this._streams.get(id)?._onReply(ev[2], ev[3], ev[4]); break;
       case EV.HEADERS: this._streams.get(id)?._onHeaders(ev[2], ev[3]); break;

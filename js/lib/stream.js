@@ -11,6 +11,8 @@ const { spdyError, fromCore } = require('./errors');
 const constants = require('./constants');
 
 const HIGH_WATER_MARK = 64 * 1024;
+/** Writes batched for `_writev` while earlier ones are still being sent. */
+const WRITE_HIGH_WATER_MARK = 256 * 1024;
 
 class SpdyStream extends Duplex {
   /**
@@ -22,7 +24,7 @@ class SpdyStream extends Duplex {
     super({
       allowHalfOpen: true,
       readableHighWaterMark: HIGH_WATER_MARK,
-      writableHighWaterMark: HIGH_WATER_MARK,
+      writableHighWaterMark: WRITE_HIGH_WATER_MARK,
     });
     this.session = session;
     this.id = id;
@@ -31,8 +33,9 @@ class SpdyStream extends Duplex {
     /** Headers we sent (request, reply or push), once sent. */
     this.sentHeaders = undefined;
     this.headersSent = false;
-    this._pendingChunk = null;
+    this._pendingChunks = null; // chunks of the current write not yet taken by the core
     this._pendingCallback = null;
+    this._inflight = []; // per array the core holds: the write callback it completes, or null
     this._finalCallback = null;
     this._localDone = false;
     this._remoteDone = false;
@@ -73,32 +76,57 @@ class SpdyStream extends Duplex {
   // --- writing -------------------------------------------------------------------------
 
   _write(chunk, encoding, callback) {
-    this._pendingChunk = chunk;
+    this._pendingChunks = [chunk];
     this._pendingCallback = callback;
     if (this.id !== null) this._flushPending();
   }
 
-  /** Hands as much of the pending chunk to the core as it takes now. */
+  _writev(entries, callback) {
+    this._pendingChunks = entries.map((e) => e.chunk);
+    this._pendingCallback = callback;
+    if (this.id !== null) this._flushPending();
+  }
+
+  /**
+   * Hands the pending chunks to the core as far as it takes them now. The core keeps the
+   * arrays (it never copies them), so the write's callback waits until the socket has
+   * written them (`_onSent`); meanwhile Node batches further writes for `_writev`.
+   */
   _flushPending() {
-    const chunk = this._pendingChunk;
-    if (chunk === null) return;
+    const chunks = this._pendingChunks;
+    if (chunks === null) return;
     if (!this._beforeData()) return;
-    let taken;
-    try {
-      taken = this.session._core.write(this.id, chunk, false);
-    } catch (err) {
-      this._pendingChunk = null;
-      this._pendingCallback(fromCore(err));
-      return;
+    while (chunks.length > 0) {
+      const chunk = chunks[0];
+      let taken;
+      try {
+        taken = this.session._core.write(this.id, chunk, false);
+      } catch (err) {
+        this._pendingChunks = null;
+        this._pendingCallback(fromCore(err));
+        return;
+      }
+      if (taken === 0) break;
+      this.session._schedule();
+      const whole = taken === chunk.length;
+      if (whole) chunks.shift();
+      else chunks[0] = chunk.subarray(taken);
+      // One entry per array the core holds; the write's callback rides on the last one.
+      this._inflight.push(whole && chunks.length === 0 ? this._pendingCallback : null);
+      if (!whole) return;
     }
-    this.session._schedule();
-    if (taken === chunk.length) {
-      const callback = this._pendingCallback;
-      this._pendingChunk = null;
+    if (chunks.length === 0) {
+      this._pendingChunks = null;
       this._pendingCallback = null;
-      callback();
-    } else if (taken > 0) {
-      this._pendingChunk = chunk.subarray(taken);
+    }
+  }
+
+  /** `count` held arrays are in the output just written; their callbacks run once flushed. */
+  _onSent(count, flushed) {
+    for (let i = 0; i < count; i++) {
+      const callback = this._inflight.shift();
+      // No socket write to wait for (the socket is gone): the session's end follows.
+      if (callback) (flushed ? flushed.push(callback) : process.nextTick(callback));
     }
   }
 
@@ -201,10 +229,11 @@ class SpdyStream extends Duplex {
     } else if (!(this._localDone && this._remoteDone)) {
       this._sendReset(err ? constants.RST_INTERNAL_ERROR : constants.RST_CANCEL);
     }
-    if (this._pendingCallback) {
-      const pending = this._pendingCallback;
-      this._pendingCallback = null;
-      this._pendingChunk = null;
+    const waiting = [this._pendingCallback, ...this._inflight].filter(Boolean);
+    this._pendingCallback = null;
+    this._pendingChunks = null;
+    this._inflight = [];
+    for (const pending of new Set(waiting)) {
       process.nextTick(pending, err || spdyError('ERR_STREAM_DESTROYED', 'stream destroyed'));
     }
     callback(err);
@@ -224,12 +253,12 @@ class SpdyStream extends Duplex {
   _opened(id) {
     this.id = id;
     this.emit('ready');
-    if (this._pendingChunk !== null) this._flushPending();
+    if (this._pendingChunks !== null) this._flushPending();
     if (this._finalCallback) this._final(this._finalCallback);
   }
 
   _onData(chunk) {
-    const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     if (!this.push(buf) && !this._remoteDone) this.session._core.pause(this.id);
   }
 

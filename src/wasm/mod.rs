@@ -18,6 +18,10 @@ use std::string::String;
 use std::vec::Vec;
 
 mod convert;
+mod inspect;
+mod payloads;
+
+pub use inspect::FrameInspector;
 
 use std::collections::HashSet;
 
@@ -31,6 +35,7 @@ use crate::http;
 use crate::session::{Event, OpenOptions, Read, Role, Session};
 use crate::time::Instant;
 use convert::{command_error, header_list, headers_to_js, pairs_from_js};
+use payloads::HeldPayloads;
 
 /// `[1, id, headers, fin, unidirectional, associatedId, priority]`: the peer opened a stream.
 pub const EV_STREAM: u32 = 1;
@@ -60,6 +65,9 @@ pub const EV_PONG: u32 = 11;
 pub const EV_GOAWAY: u32 = 12;
 /// `[13, goawayStatus, initiator, code | null, message]`: the session is over.
 pub const EV_CLOSED: u32 = 13;
+/// `[14, id, count]`: the next `count` arrays given to `write` on the stream are wholly in
+/// this drain's output; they may be reused once the socket has written it.
+pub const EV_SENT: u32 = 14;
 
 /// Most bytes of one stream delivered per drain; the reader asks again (`resume`) when it
 /// wants more, so a JavaScript stream buffer never runs far beyond its high-water mark.
@@ -67,6 +75,42 @@ const READ_BUDGET: usize = 64 * 1024;
 
 /// Most output bytes returned by one drain; the rest waits for the next.
 const OUTPUT_BUDGET: usize = 1024 * 1024;
+
+/// Makes the `Uint8Array`s handed to JavaScript: by the caller's `allocate(n)` when it
+/// gave one (Node's `Buffer.allocUnsafe` skips zero-filling memory about to be overwritten),
+/// else `new Uint8Array(n)`.
+struct Allocator(Option<js_sys::Function>);
+
+impl Allocator {
+    fn array(&self, len: usize) -> Uint8Array {
+        if let Some(f) = &self.0 {
+            if let Ok(v) = f.call1(&JsValue::NULL, &JsValue::from(len as u32)) {
+                if let Ok(a) = v.dyn_into::<Uint8Array>() {
+                    if a.length() as usize == len {
+                        return a;
+                    }
+                }
+            }
+        }
+        Uint8Array::new_with_length(len as u32)
+    }
+
+    /// `chunks` (holding `len` bytes in all) as one new array: one copy.
+    fn concat(&self, chunks: &[Bytes], len: usize) -> Uint8Array {
+        let out = self.array(len);
+        if let [only] = chunks {
+            out.copy_from(only);
+            return out;
+        }
+        let mut at = 0u32;
+        for chunk in chunks {
+            let end = at + chunk.len() as u32;
+            out.subarray(at, end).copy_from(chunk);
+            at = end;
+        }
+        out
+    }
+}
 
 /// A SPDY/3.1 session for JavaScript: the core [`Session`] plus which streams' readers want
 /// data.
@@ -77,7 +121,15 @@ pub struct WasmSession {
     reading: HashSet<u32>,
     /// Streams with data (or their end) waiting to be read.
     readable: HashSet<u32>,
-    out: Vec<u8>,
+    /// Scratch list for one stream's reads in `deliver`.
+    reads: Vec<Bytes>,
+    alloc: Allocator,
+    /// Payloads written by JavaScript, kept there until sent.
+    held: HeldPayloads,
+    /// Output as an array of segments (held payloads uncopied) rather than one array.
+    segmented: bool,
+    /// Output chunks of one drain (DATA payloads uncopied until they cross to JavaScript).
+    out: Vec<Bytes>,
     /// The transport cannot take more now: output stays in the session (and its send
     /// buffer pushes back on writers) until it can.
     output_paused: bool,
@@ -96,7 +148,9 @@ fn now(ms: f64) -> Instant {
 
 #[wasm_bindgen]
 impl WasmSession {
-    /// A client or server session; `options` is a plain object (see `js/lib/options.js`).
+    /// A client or server session; `options` is a plain object (see `js/lib/options.js`),
+    /// which may also hold `allocate(n)`, returning the `Uint8Array`s output and data are
+    /// copied into.
     #[wasm_bindgen(constructor)]
     pub fn new(server: bool, options: JsValue, now_ms: f64) -> Result<WasmSession, JsValue> {
         let config = convert::config(&options)?;
@@ -111,6 +165,17 @@ impl WasmSession {
             session: Session::new(role, config, now(now_ms)),
             reading: HashSet::new(),
             readable: HashSet::new(),
+            reads: Vec::new(),
+            held: HeldPayloads::default(),
+            segmented: js_sys::Reflect::get(&options, &JsValue::from_str("segments"))
+                .ok()
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false),
+            alloc: Allocator(
+                js_sys::Reflect::get(&options, &JsValue::from_str("allocate"))
+                    .ok()
+                    .and_then(|f| f.dyn_into().ok()),
+            ),
             out: Vec::new(),
             output_paused: false,
             scheme: match text("scheme") {
@@ -121,9 +186,19 @@ impl WasmSession {
         })
     }
 
-    /// Feeds a chunk of socket bytes and drains (see the module docs for the result).
-    pub fn input(&mut self, chunk: &[u8], now_ms: f64) -> Array {
-        self.session.handle_bytes(chunk, now(now_ms));
+    /// Feeds a chunk of socket bytes and drains (see the module docs for the result). The
+    /// bytes are copied once, straight into the session's input buffer.
+    pub fn input(&mut self, chunk: &Uint8Array, now_ms: f64) -> Array {
+        let input = self.session.input_buffer();
+        let start = input.len();
+        let n = chunk.length() as usize;
+        if input.capacity() - start < n {
+            // Payloads are slices of this buffer: grow it in large steps.
+            input.reserve(n.max(64 * 1024));
+        }
+        input.resize(start + n, 0);
+        chunk.copy_to(&mut input[start..]);
+        self.session.handle_input(now(now_ms));
         self.drain(now_ms)
     }
 
@@ -162,16 +237,25 @@ impl WasmSession {
         while let Some(event) = self.session.poll_event() {
             self.push_event(&result, event);
         }
-        self.out.clear();
         if !self.output_paused {
-            self.session
-                .poll_transmit(now(now_ms), &mut self.out, OUTPUT_BUDGET);
-        }
-        if !self.out.is_empty() {
-            result.set(0, Uint8Array::from(&self.out[..]).into());
-        }
-        if self.out.capacity() > 4 * OUTPUT_BUDGET {
-            self.out = Vec::new();
+            let n = self
+                .session
+                .poll_transmit_chunks(now(now_ms), &mut self.out, OUTPUT_BUDGET);
+            if n > 0 {
+                let alloc = &self.alloc;
+                let segments =
+                    payloads::segments(&self.out, &mut self.held, |c, len| alloc.concat(c, len));
+                let output: JsValue = if self.segmented {
+                    payloads::to_array(segments).into()
+                } else {
+                    payloads::joined(segments, |len| alloc.array(len)).into()
+                };
+                result.set(0, output);
+                for (id, count) in self.held.take_sent() {
+                    result.push(&Array::of3(&EV_SENT.into(), &id.into(), &count.into()).into());
+                }
+            }
+            self.out.clear();
         }
         if let Some(t) = self.session.poll_timeout() {
             result.set(1, JsValue::from(t.0 as f64));
@@ -263,10 +347,12 @@ impl WasmSession {
                     self.deliver(result, stream_id);
                 }
                 let _ = self.session.reset(stream_id, RstStatus::CANCEL);
+                self.held.forget(stream_id);
                 let [code, who, err, msg] = convert::stream_error(error);
                 ev(&[EV_RESET.into(), stream_id.into(), code, who, err, msg])
             }
             Event::StreamClosed { stream_id } => {
+                self.held.forget(stream_id);
                 self.reading.remove(&stream_id);
                 self.readable.remove(&stream_id);
                 ev(&[EV_STREAM_CLOSED.into(), stream_id.into()])
@@ -318,27 +404,38 @@ impl WasmSession {
         }
     }
 
-    /// Reads up to [`READ_BUDGET`] bytes of a stream into `EV_DATA` events (and `EV_END`).
+    /// Reads up to [`READ_BUDGET`] bytes of a stream into one `EV_DATA` event (one copy
+    /// into JavaScript), followed by `EV_END` when the stream's end was reached.
     fn deliver(&mut self, result: &Array, id: u32) {
         let mut budget = READ_BUDGET;
+        let mut chunks = core::mem::take(&mut self.reads);
+        let mut ended = false;
         while budget > 0 {
             match self.session.read(id, budget) {
                 Ok(Read::Data(bytes)) => {
                     budget -= bytes.len();
-                    let chunk = Uint8Array::from(&bytes[..]);
-                    result.push(&Array::of3(&EV_DATA.into(), &id.into(), &chunk).into());
+                    chunks.push(bytes);
                 }
                 Ok(Read::Fin) => {
-                    result.push(&Array::of2(&EV_END.into(), &id.into()).into());
+                    ended = true;
                     self.readable.remove(&id);
                     self.reading.remove(&id);
-                    return;
+                    break;
                 }
                 Ok(Read::Pending) | Err(_) => {
                     self.readable.remove(&id);
-                    return;
+                    break;
                 }
             }
+        }
+        if !chunks.is_empty() {
+            let data = self.alloc.concat(&chunks, READ_BUDGET - budget);
+            result.push(&Array::of3(&EV_DATA.into(), &id.into(), &data).into());
+        }
+        chunks.clear();
+        self.reads = chunks;
+        if ended {
+            result.push(&Array::of2(&EV_END.into(), &id.into()).into());
         }
     }
 
@@ -478,11 +575,18 @@ impl WasmSession {
             }
             return Ok(0);
         }
-        let bytes = Bytes::from(data.subarray(0, n as u32).to_vec());
-        let taken = self
-            .session
-            .send_data(id, bytes, fin && n == len)
-            .map_err(command_error)?;
+        // The bytes stay in JavaScript; the session gets placeholders of their length.
+        let mut taken = 0;
+        let pieces = HeldPayloads::placeholders(n);
+        let count = n.div_ceil(payloads::PIECE).max(1);
+        for (i, piece) in pieces.chain((n == 0).then(Bytes::new)).enumerate() {
+            let last = i + 1 == count;
+            taken += self
+                .session
+                .send_data(id, piece, last && fin && n == len)
+                .map_err(command_error)?;
+        }
+        self.held.hold(id, data, taken as u32);
         if taken < len {
             self.session.notify_writable(id).map_err(command_error)?;
         }
@@ -509,6 +613,7 @@ impl WasmSession {
         };
         self.reading.remove(&id);
         self.readable.remove(&id);
+        self.held.forget(id);
         match self.session.reset(id, status) {
             Ok(()) | Err(crate::session::CommandError::UnknownStream) => Ok(()),
             Err(crate::session::CommandError::SessionClosed) => Ok(()),
