@@ -1307,8 +1307,10 @@ fn floods_end_the_session_with_goaway() {
 fn window_updates_earned_by_our_data_are_not_a_flood() {
     // A fast honest transfer: one stream and one session WINDOW_UPDATE per DATA frame we
     // send, 12 000 of them at one instant, above the 10 000 the flood limit allows unearned.
-    let mut config = Config::default();
-    config.max_data_frame = 16;
+    let config = Config {
+        max_data_frame: 16,
+        ..Config::default()
+    };
     let mut h = H::new(Role::Server, config);
     h.peer_opens(1, false);
     h.s.reply(
