@@ -1092,7 +1092,11 @@ fn reset_after_both_fins_leaves_a_complete_response_readable() {
     use spdy3::time::Instant;
 
     let now = Instant(0);
-    let mut client = Session::new(Role::Client, Config::default(), now);
+    let config = Config {
+        initial_window: 1 << 20,
+        ..Config::default()
+    };
+    let mut client = Session::new(Role::Client, config, now);
     let mut peer = RawPeer::new();
     let id = client
         .open_stream(RawPeer::request("/range"), open_options(true), now)

@@ -577,7 +577,7 @@ fn range_request_churn_100k_open_read_reset_leaves_nothing_behind() {
 }
 
 #[test]
-fn range_request_churn_with_default_limits_is_stopped_by_the_reset_flood_guard() {
+fn range_request_churn_with_default_limits_is_not_a_reset_flood() {
     let (client, server) = churn_configs();
     assert_eq!(
         server.floods.reset,
@@ -586,26 +586,41 @@ fn range_request_churn_with_default_limits_is_stopped_by_the_reset_flood_guard()
     let mut p = Pair::new(client, server);
     p.run();
     let mut churn = Churn::new(file(1 << 20, 8));
-    // All at once in virtual time, as a Rapid-Reset attacker would.
+    // 5 000 resets at one instant of virtual time, five times the reset flood limit: each
+    // cancels a stream whose data the client received, so none counts (the limit is for
+    // Rapid Reset, streams reset before they yield anything; see conformance.rs).
     churn.run(&mut p, 5_000, 8, Duration::ZERO);
+    assert_eq!(churn.cycles_done, 5_000);
+    assert_eq!(p.server.stats().resets_received, 5_000);
+    assert_eq!(churn.client_goaway, None);
+    assert!(!p.server.is_closed());
+    assert_eq!(p.server.stats().frames_sent[GOAWAY], 0);
+}
+
+#[test]
+fn resetting_before_any_data_is_still_a_reset_flood() {
+    let (client, server) = churn_configs();
+    let mut p = Pair::new(client, server);
+    p.run();
+    // Open and reset at once, before the server answers: Rapid Reset.
+    let mut closed_after = None;
+    for i in 0..2_000 {
+        let Ok(id) = p.client.open_stream(request("/", &[]), fin(), p.now) else {
+            break;
+        };
+        p.run();
+        p.client.reset(id, RstStatus::CANCEL).unwrap();
+        p.run();
+        if p.server.is_closed() {
+            closed_after = Some(i + 1);
+            break;
+        }
+    }
+    assert_eq!(closed_after, Some(1001));
     assert_eq!(
-        p.server.close_reason(),
-        Some(SessionError {
-            status: GoAwayStatus::PROTOCOL_ERROR,
-            initiator: Initiator::Library,
-            kind: SessionErrorKind::Flood("RST_STREAM"),
-        })
+        p.server.close_reason().map(|e| e.kind),
+        Some(SessionErrorKind::Flood("RST_STREAM"))
     );
-    // The 1001st reset within 10 s ended it, with a GOAWAY the client heard.
-    assert_eq!(p.server.stats().resets_received, 1001);
-    assert_eq!(
-        churn.server_resets, 1000,
-        "resets processed before the flood"
-    );
-    assert_eq!(p.server.stats().frames_sent[GOAWAY], 1);
-    assert_eq!(churn.client_goaway, Some(GoAwayStatus::PROTOCOL_ERROR));
-    assert!(churn.cycles_done < 5_000);
-    assert!(p.server.is_closed());
 }
 
 // ---------------------------------------------------------------------------------------
@@ -677,7 +692,12 @@ fn stalled_readers_holding_most_of_the_session_window_do_not_stop_the_others() {
     // window is unread. The fourth stream must still complete.
     let mb = 1 << 20;
     let bodies: Vec<Bytes> = (0..4).map(|i| file(2 * mb, 10 + i)).collect();
-    let mut p = Pair::default_pair();
+    let client_config = Config {
+        initial_window: mb as u32,
+        max_stream_window: 0,
+        ..Config::default()
+    };
+    let mut p = Pair::new(client_config, Config::default());
     let mut server = App::server(&[
         ("/a", &bodies[0]),
         ("/b", &bodies[1]),
@@ -749,8 +769,10 @@ fn read_exact(s: &mut Session, id: u32, n: usize) -> Vec<u8> {
 /// Returns the sessions, the stream id and what the server application took.
 fn shrink_setup(body: &Bytes) -> (Session, Session, u32, usize) {
     let now = Instant(0);
+    // Fixed windows (no growth), so each step's window is exact.
     let config = Config {
         initial_window: 256 * K as u32,
+        max_stream_window: 0,
         ..Config::default()
     };
     let mut c = Session::client(config, now);

@@ -475,7 +475,7 @@ impl Session {
             self.max_advertised_window = self.max_advertised_window.max(w);
             for s in self.streams.values_mut() {
                 s.recv.available += delta;
-                s.recv.size = w;
+                s.recv.resize(w);
             }
             // Credit consumed below half the old window may be past half the new one: return
             // it now, or a reader with nothing left to read would never send it (S-56).

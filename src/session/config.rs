@@ -45,8 +45,10 @@ pub struct FloodLimits {
     pub ping: Rate,
     /// SETTINGS frames (each may touch every stream). Default 100 per 10 s.
     pub settings: Rate,
-    /// RST_STREAMs from the peer, including open-then-reset churn (HTTP/2 "Rapid Reset"):
-    /// each reset stream cost us a stream setup. Default 1000 per 10 s.
+    /// RST_STREAMs from the peer of streams we sent no data on: open-then-reset churn
+    /// (HTTP/2 "Rapid Reset"), where each reset stream cost us a stream setup and gave the
+    /// peer nothing. Cancelling a stream after receiving data from it (seeking with Range
+    /// requests) is not counted. Default 1000 per 10 s.
     pub reset: Rate,
     /// Empty DATA frames without FIN (no progress, pure work). Default 1000 per 10 s.
     pub empty_data: Rate,
@@ -114,8 +116,14 @@ pub struct Config {
     /// Flow-control mode. Default [`FlowControl::Spdy31`].
     pub flow_control: FlowControl,
     /// The receive window we grant each stream (SETTINGS_INITIAL_WINDOW_SIZE). It bounds
-    /// the unread data one stream can hold. Default 1 MiB.
+    /// the unread data of a stream whose reader is not keeping up, and how much a peer
+    /// sends before a reset of the stream reaches it. Default 256 KiB.
     pub initial_window: u32,
+    /// How far a stream's receive window may grow beyond `initial_window` for a reader
+    /// that keeps up with a long transfer (it doubles each time the reader has consumed
+    /// twice its size). It bounds the unread data one stream can hold; `initial_window` or
+    /// less turns growth off. Default 16 MiB.
+    pub max_stream_window: u32,
     /// The session receive window we grant (raised from 64 KiB with WINDOW_UPDATE(0) at
     /// start). It bounds the unread data of all streams together. Default 4 MiB.
     pub session_window: u32,
@@ -160,7 +168,8 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             flow_control: FlowControl::Spdy31,
-            initial_window: 1024 * 1024,
+            initial_window: 256 * 1024,
+            max_stream_window: 16 * 1024 * 1024,
             session_window: 4 * 1024 * 1024,
             max_concurrent_streams: 256,
             max_data_frame: 16 * 1024,

@@ -18,6 +18,8 @@ pub(super) struct RecvWindow {
     pub unacked: u32,
     /// The window size we advertise.
     pub size: u32,
+    /// Bytes consumed since the window last grew (see `take_update_growing`).
+    consumed: u64,
 }
 
 impl RecvWindow {
@@ -26,7 +28,14 @@ impl RecvWindow {
             available: i64::from(size),
             unacked: 0,
             size,
+            consumed: 0,
         }
+    }
+
+    /// Sets the advertised size (a SETTINGS change); growth is measured from it anew.
+    pub fn resize(&mut self, size: u32) {
+        self.size = size;
+        self.consumed = 0;
     }
 
     /// Counts `n` received bytes; false when they overrun the window (S-59).
@@ -52,6 +61,25 @@ impl RecvWindow {
     /// stream for good. With nothing unread this is exactly the half-window rule.
     pub fn session_update_due(&self) -> bool {
         self.update_due() || (self.unacked > 0 && i64::from(self.unacked) >= self.available)
+    }
+
+    /// Like [`take_update`](Self::take_update), and grows the window (doubling, up to
+    /// `limit`) once the reader has consumed twice its size since it last grew: a reader
+    /// that keeps up with a long transfer gets a window large enough for the path, while a
+    /// stream read briefly and cancelled (a Range request) lets the peer send little more
+    /// than it read.
+    pub fn take_update_growing(&mut self, limit: u32) -> u32 {
+        self.consumed += u64::from(self.unacked);
+        let mut extra = 0;
+        if self.size < limit && self.consumed >= 2 * u64::from(self.size) {
+            let grown = self.size.saturating_mul(2).min(limit);
+            extra = grown - self.size;
+            self.size = grown;
+            self.consumed = 0;
+        }
+        let delta = self.take_update() + extra;
+        self.available += i64::from(extra);
+        delta
     }
 
     /// Takes the bytes to return in a WINDOW_UPDATE now.
@@ -87,6 +115,29 @@ mod tests {
         assert_eq!(w.available, 90);
         assert!(w.receive(90));
         assert!(!w.receive(1));
+    }
+
+    #[test]
+    fn windows_grow_for_readers_that_keep_up_and_stop_at_the_limit() {
+        let mut w = RecvWindow::new(100);
+        let mut sizes = alloc::vec::Vec::new();
+        for _ in 0..12 {
+            assert!(w.receive(50));
+            w.consume(50);
+            let delta = w.take_update_growing(400);
+            sizes.push((w.size, delta));
+        }
+        // Doubles after each 2 windows consumed, never past the limit; the delta carries
+        // the growth, so the peer may send `size` unacknowledged bytes.
+        assert_eq!(&sizes[..4], &[(100, 50), (100, 50), (100, 50), (200, 150)]);
+        assert_eq!(w.size, 400);
+        assert_eq!(w.available, 400);
+        // A brief reader never grows its window.
+        let mut brief = RecvWindow::new(100);
+        assert!(brief.receive(100));
+        brief.consume(100);
+        assert_eq!(brief.take_update_growing(400), 100);
+        assert_eq!(brief.size, 100);
     }
 
     #[test]

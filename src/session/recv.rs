@@ -433,7 +433,14 @@ impl Session {
 
     fn on_rst_stream(&mut self, f: RstStream, now: Instant) {
         self.stats.resets_received += 1;
-        if self.floods.reset.hit(self.config.floods.reset, now) {
+        // Rapid Reset is opening streams and resetting them before they yield anything;
+        // a reader that cancels a stream it received data on (a player seeking through
+        // Range requests) paid for that data and is not counted.
+        let served = self
+            .streams
+            .get(f.stream_id)
+            .is_some_and(|s| s.has(flag::DATA_SENT));
+        if !served && self.floods.reset.hit(self.config.floods.reset, now) {
             return self.flood("RST_STREAM");
         }
         let error = if f.status == RstStatus::REFUSED_STREAM {

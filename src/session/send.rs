@@ -156,7 +156,7 @@ impl Session {
             if s.has(flag::REMOTE_CLOSED) || self.ended.is_some() {
                 continue;
             }
-            let delta = s.recv.take_update();
+            let delta = s.recv.take_update_growing(self.config.max_stream_window);
             if delta > 0 {
                 self.control.push_back(Frame::WindowUpdate(WindowUpdate {
                     stream_id: id,
@@ -291,6 +291,9 @@ impl Session {
                 }
                 s.send_window -= n as i64;
                 s.send_queued -= n;
+                if n > 0 {
+                    s.set(flag::DATA_SENT);
+                }
                 self.send_queued -= n;
                 if self.session_flow() {
                     self.send_window -= n as i64;

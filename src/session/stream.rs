@@ -65,6 +65,9 @@ pub(super) mod flag {
     /// The peer reset it while data was unread: that data stays readable, the stream is
     /// otherwise over (see `Session::keep_reset_stream`).
     pub const RESET: u16 = 1 << 13;
+    /// We have written DATA with a payload on it: a peer's reset of it ends work the peer
+    /// asked for and received, not a Rapid-Reset cycle.
+    pub const DATA_SENT: u16 = 1 << 14;
 }
 
 /// One stream.

@@ -79,6 +79,9 @@ pub fn config(options: &JsValue) -> Result<Config, JsValue> {
     if let Some(n) = uint(options, "initialWindowSize") {
         c.initial_window = n.min(crate::session::MAX_WINDOW as u32);
     }
+    if let Some(n) = uint(options, "maxStreamWindow") {
+        c.max_stream_window = n.min(crate::session::MAX_WINDOW as u32);
+    }
     if let Some(n) = uint(options, "sessionWindowSize") {
         c.session_window = n.clamp(64 * 1024, crate::session::MAX_WINDOW as u32);
     }
