@@ -37,6 +37,8 @@ export interface SessionOptions {
   settings?: Settings;
   initialWindowSize?: number;
   maxConcurrentStreams?: number;
+  /** How far a stream's window grows for a reader that keeps up (default 16 MiB). */
+  maxStreamWindow?: number;
   /** Session receive window (default 4 MiB). */
   sessionWindowSize?: number;
   /** Bytes accepted ahead of the socket per session (default 1 MiB). */

@@ -8,7 +8,9 @@
 //   http                 apply HTTP rules to headers (default true; false in kubernetes mode)
 //   flowControl          'spdy/3.1' (default), 'spdy/3' or 'lenient' (peers that ignore windows)
 //   settings             { initialWindowSize, maxConcurrentStreams } we grant the peer
-//                        (also accepted at the top level); defaults 1 MiB and 256
+//                        (also accepted at the top level); defaults 256 KiB and 256
+//   maxStreamWindow      how far a stream's window grows for a reader that keeps up
+//                        (default 16 MiB)
 //   sessionWindowSize    session receive window (default 4 MiB)
 //   maxSendBuffer        bytes accepted ahead of the socket per session (default 1 MiB)
 //   maxDataFrame         largest DATA frame we send (default 16 KiB)
@@ -26,7 +28,7 @@
 //                        each { max, perMs }
 //   scheme, authority    filled into requests that lack them (set by connect())
 
-const PASSED = ['mode', 'http', 'flowControl', 'sessionWindowSize', 'maxSendBuffer',
+const PASSED = ['mode', 'http', 'flowControl', 'sessionWindowSize', 'maxStreamWindow', 'maxSendBuffer',
   'maxDataFrame', 'maxBuffered', 'maxHeaderListSize', 'maxInflatedHeaderSize',
   'maxHeaderPairs', 'maxControlFrame', 'compressionLevel', 'enablePush',
   'maxOutstandingPings', 'timeouts', 'floodLimits', 'scheme', 'authority',

@@ -7,7 +7,7 @@
 
 const { Duplex } = require('node:stream');
 const { toFlat, fromFlat } = require('./core');
-const { spdyError, fromCore } = require('./errors');
+const { spdyError, quietError, fromCore } = require('./errors');
 const constants = require('./constants');
 
 const HIGH_WATER_MARK = 64 * 1024;
@@ -233,8 +233,9 @@ class SpdyStream extends Duplex {
     this._pendingCallback = null;
     this._pendingChunks = null;
     this._inflight = [];
-    for (const pending of new Set(waiting)) {
-      process.nextTick(pending, err || spdyError('ERR_STREAM_DESTROYED', 'stream destroyed'));
+    if (waiting.length > 0) {
+      const reason = err || quietError('ERR_STREAM_DESTROYED', 'stream destroyed before the data was sent');
+      for (const pending of new Set(waiting)) process.nextTick(pending, reason);
     }
     callback(err);
   }
@@ -285,6 +286,13 @@ class SpdyStream extends Duplex {
     this._goneFromCore = true;
     if (this.rstCode === undefined) this.rstCode = rstCode || undefined;
     if (initiator === 'local' || this.destroyed) {
+      this.destroy();
+      return;
+    }
+    if (rstCode === constants.RST_CANCEL && initiator === 'remote') {
+      // The peer no longer wants the stream: not an error (as node:http2 treats CANCEL).
+      // 'aborted' tells a reader that the body was cut short.
+      if (!this._remoteDone) this.emit('aborted');
       this.destroy();
       return;
     }

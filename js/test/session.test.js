@@ -179,12 +179,16 @@ test('trailers: waitForTrailers, wantTrailers, sendTrailers', async () => {
   client.destroy();
 });
 
-test('client reset mid-download: server stream errors with rstCode CANCEL', async () => {
+test('client reset mid-download: server stream aborted with rstCode CANCEL, no error', async () => {
   const { client, server } = memoryPair();
-  const serverError = new Promise((resolve) => {
+  const serverClosed = new Promise((resolve) => {
     server.on('stream', (stream) => {
       stream.respond({ ':status': 200 });
-      stream.on('error', resolve);
+      let aborted = false;
+      let error = null;
+      stream.on('aborted', () => { aborted = true; });
+      stream.on('error', (err) => { error = err; });
+      stream.on('close', () => resolve({ stream, aborted, error }));
       const chunk = Buffer.alloc(16384);
       const pump = () => { while (stream.write(chunk)); stream.once('drain', pump); };
       pump();
@@ -193,12 +197,28 @@ test('client reset mid-download: server stream errors with rstCode CANCEL', asyn
   const req = client.request({ ':path': '/' }, { endStream: true });
   await within(once(req, 'data'), 5000, 'first data');
   req.close(spdy3.constants.RST_CANCEL);
-  const err = await within(serverError, 5000, 'server stream error');
-  assert.equal(err.code, 'ERR_SPDY_STREAM_RESET');
-  assert.equal(err.rstCode, spdy3.constants.RST_CANCEL);
+  const { stream, aborted, error } = await within(serverClosed, 5000, 'server stream close');
+  assert.equal(stream.rstCode, spdy3.constants.RST_CANCEL);
+  assert.equal(aborted, false, 'the request body had ended: nothing was cut short');
+  assert.equal(error, null);
   // The session is still usable.
   const again = client.request({ ':path': '/again' }, { endStream: true });
   assert.equal((await within(response(again), 5000, 'second response'))[':status'], 200);
+  client.destroy();
+});
+
+test('a reset other than CANCEL is an error with its rstCode', async () => {
+  const { client, server } = memoryPair();
+  server.on('stream', (stream) => {
+    stream.respond({ ':status': 200 });
+    stream.write('partial');
+    setImmediate(() => stream.close(spdy3.constants.RST_INTERNAL_ERROR));
+  });
+  const req = client.request({ ':path': '/' }, { endStream: true });
+  req.on('data', () => {});
+  const [err] = await within(once(req, 'error'), 5000, 'error');
+  assert.equal(err.code, 'ERR_SPDY_STREAM_RESET');
+  assert.equal(err.rstCode, spdy3.constants.RST_INTERNAL_ERROR);
   client.destroy();
 });
 

@@ -1,5 +1,5 @@
 //! The WebAssembly facade (feature `wasm`): one [`WasmSession`] class over
-//! [`Session`](crate::session::Session) for the Node package (`js/`) and the browser page
+//! [`Session`] for the Node package (`js/`) and the browser page
 //! (`www/`).
 //!
 //! Calls are batched across the boundary. [`WasmSession::input`] takes a whole socket chunk
