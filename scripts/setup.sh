@@ -36,3 +36,5 @@ bash "$(dirname "$0")/setup_spdy_transport.sh"
 bash "$(dirname "$0")/setup_spdystream.sh"
 # The Node package: the wasm-bindgen CLI and js/'s dev-dependencies.
 bash "$(dirname "$0")/setup_js.sh"
+# The browser suites: chromium + chromium-driver, wasm-pack, www/'s dev-dependencies.
+bash "$(dirname "$0")/setup_browser.sh"

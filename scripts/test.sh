@@ -35,5 +35,8 @@ step "Node package (js/): build the wasm core, node:test suites"
 step "frame dump on the sample capture"
 cargo run --quiet --example frame_dump -- examples/data/client-to-server.bin >/dev/null
 
+step "browser: wasm tests in Node and headless Chromium (counted), www/ end to end"
+bash scripts/test_browser.sh
+
 echo
 echo "all suites passed"
