@@ -380,3 +380,46 @@ test('session.setTimeout emits timeout when idle', async () => {
   await within(once(client, 'timeout'), 5000, 'timeout');
   client.destroy();
 });
+
+test('a socket that cannot take more stops the session output: bounded, then complete', async () => {
+  // Windows far larger than the bound checked below: only the socket's backpressure
+  // ('drain') can hold the server back.
+  const { client, server } = memoryPair({
+    settings: { initialWindowSize: 24 * 1024 * 1024 },
+    sessionWindowSize: 48 * 1024 * 1024,
+  });
+  const total = 32 * 1024 * 1024;
+  let accepted = 0;
+  server.on('stream', (stream) => {
+    stream.respond({ ':status': 200 });
+    const chunk = Buffer.alloc(64 * 1024, 5);
+    const pump = () => {
+      while (accepted < total) {
+        accepted += chunk.length;
+        if (!stream.write(chunk)) {
+          stream.once('drain', pump);
+          return;
+        }
+      }
+      stream.end();
+    };
+    pump();
+  });
+  const req = client.request({ ':path': '/' }, { endStream: true });
+  await within(response(req), 5000, 'response');
+  // The client stops reading its socket: the server's socket fills and its output pauses.
+  client.socket.pause();
+  await new Promise((r) => setTimeout(r, 300));
+  const serverSocket = server.socket;
+  assert.ok(server._outputBlocked, 'the server saw its socket full');
+  // Written Buffers complete only once the socket has written them, and the session's
+  // output waits for 'drain': what the application got accepted stays bounded, however
+  // long the peer does not read.
+  assert.ok(serverSocket.writableLength <= 2 * 1024 * 1024,
+    `socket holds ${serverSocket.writableLength} bytes`);
+  assert.ok(accepted <= 4 * 1024 * 1024, `the application got ${accepted} bytes accepted`);
+  client.socket.resume();
+  const body = await within(collect(req), 30000, 'the body');
+  assert.equal(body.length, total);
+  client.destroy();
+});
