@@ -43,6 +43,8 @@ export interface SessionOptions {
   sessionWindowSize?: number;
   /** Bytes accepted ahead of the socket per session (default 1 MiB). */
   maxSendBuffer?: number;
+  /** The most of maxSendBuffer one stream may hold (default 256 KiB). */
+  maxStreamSendBuffer?: number;
   /** Largest DATA frame we send (default 16 KiB). */
   maxDataFrame?: number;
   /** Unread bytes before input pauses in lenient mode (default 4 MiB). */

@@ -1542,3 +1542,56 @@ fn a_fin_alone_after_the_data_was_read_stays_readable_through_eof() {
     assert_empty(&c, "client");
     assert!(c.is_closed());
 }
+
+// ---------------------------------------------------------------------------------------
+// Priorities under load
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn a_busy_stream_leaves_send_buffer_room_so_priority_decides_what_goes_first() {
+    let mb = 1 << 20;
+    let mut p = Pair::default_pair();
+    let now = p.now;
+    let with_priority = |priority| OpenOptions {
+        priority,
+        fin: true,
+        ..Default::default()
+    };
+    // The least urgent stream asks first.
+    let lo = p
+        .client
+        .open_stream(request("/lo", &[]), with_priority(7), now)
+        .unwrap();
+    let hi = p
+        .client
+        .open_stream(request("/hi", &[]), with_priority(0), now)
+        .unwrap();
+    p.run();
+    p.take_server_events();
+    let body = file(mb, 3);
+    let limit = Config::default().max_stream_send_buffer;
+    for id in [lo, hi] {
+        p.server.reply(id, RawPeer::response(), false).unwrap();
+        // One stream can hold only its share of the session's send buffer.
+        assert_eq!(p.server.send_data(id, body.clone(), true), Ok(limit));
+    }
+    // Both are queued: the scheduler sends the urgent one's DATA first; the waiting stream
+    // gets a frame only from the starvation guard.
+    let mut wire = Vec::new();
+    p.server.poll_transmit(now, &mut wire, limit);
+    let mut decoder = spdy3::frame::Decoder::new(spdy3::frame::DecoderConfig::default());
+    let mut input = bytes::BytesMut::from(&wire[..]);
+    let mut order = Vec::new();
+    while let Ok(Some(frame)) = decoder.decode(&mut input) {
+        if let spdy3::Frame::Data(d) = frame {
+            order.push(d.stream_id);
+        }
+    }
+    let count = |id| order.iter().filter(|&&s| s == id).count();
+    assert_eq!(order[0], hi, "{order:?}");
+    assert_eq!(count(lo), 1, "{order:?}");
+    assert!(count(hi) >= STARVATION_LIMIT as usize, "{order:?}");
+    // Without the per-stream share, /lo (asked first) would have filled the whole buffer
+    // and nothing of /hi could have been queued at all.
+    assert!(limit < Config::default().max_send_buffer);
+}

@@ -72,13 +72,16 @@ export function setupPlayground(root) {
     t0 = performance.now();
     pg.lanes = { c2s: new Lane(), s2c: new Lane() };
     setPipe();
+    // Each drain hands the pipe at most what its send buffer takes, so frames wait in the
+    // session, where the scheduler picks them by priority (as behind a real socket).
     const clientOptions = {
       authority: 'playground.local',
       initialWindowSize: kib('#window'),
       sessionWindowSize: kib('#session-window'),
+      maxOutput: SEND_BUFFER,
     };
     pg.client = new Client(clientOptions, 0);
-    pg.server = new Server({}, 0);
+    pg.server = new Server({ maxOutput: SEND_BUFFER }, 0);
     inspectors = { c2s: new FrameInspector(), s2c: new FrameInspector() };
     pg.client.onOutput = (bytes, t) => { pg.lanes.c2s.send(bytes, t); log('C→S', inspectors.c2s.feed(bytes), t); };
     pg.server.onOutput = (bytes, t) => { pg.lanes.s2c.send(bytes, t); log('S→C', inspectors.s2c.feed(bytes), t); };

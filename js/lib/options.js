@@ -13,6 +13,7 @@
 //                        (default 16 MiB)
 //   sessionWindowSize    session receive window (default 4 MiB)
 //   maxSendBuffer        bytes accepted ahead of the socket per session (default 1 MiB)
+//   maxStreamSendBuffer  the most of it one stream may hold (default 256 KiB)
 //   maxDataFrame         largest DATA frame we send (default 16 KiB)
 //   maxBuffered          unread bytes before input pauses, lenient mode (default 4 MiB)
 //   maxHeaderListSize    largest inflated header block kept (default 64 KiB)
@@ -29,6 +30,7 @@
 //   scheme, authority    filled into requests that lack them (set by connect())
 
 const PASSED = ['mode', 'http', 'flowControl', 'sessionWindowSize', 'maxStreamWindow', 'maxSendBuffer',
+  'maxStreamSendBuffer',
   'maxDataFrame', 'maxBuffered', 'maxHeaderListSize', 'maxInflatedHeaderSize',
   'maxHeaderPairs', 'maxControlFrame', 'compressionLevel', 'enablePush',
   'maxOutstandingPings', 'timeouts', 'floodLimits', 'scheme', 'authority',

@@ -342,7 +342,15 @@ impl Session {
         let Some(s) = self.streams.get(stream_id) else {
             return 0;
         };
-        let buffer_room = self.config.max_send_buffer.saturating_sub(self.send_queued) as i64;
+        let buffer_room = self
+            .config
+            .max_send_buffer
+            .saturating_sub(self.send_queued)
+            .min(
+                self.config
+                    .max_stream_send_buffer
+                    .saturating_sub(s.send_queued),
+            ) as i64;
         let room = if self.flow_enforced() {
             let stream_room = s.send_window - s.send_queued as i64;
             let session_room = if self.session_flow() {

@@ -139,6 +139,10 @@ pub struct Config {
     /// Data an application may queue for sending beyond nothing: the most bytes accepted
     /// ahead of what has been written out, per session. Default 1 MiB.
     pub max_send_buffer: usize,
+    /// The most of `max_send_buffer` one stream may hold, so one busy stream leaves room
+    /// for the others and the priority scheduler has frames of several streams to choose
+    /// from. Default 256 KiB.
+    pub max_stream_send_buffer: usize,
     /// Limits on received header blocks.
     pub header_limits: Limits,
     /// Frame-size limits of the decoder.
@@ -175,6 +179,7 @@ impl Default for Config {
             max_data_frame: 16 * 1024,
             max_buffered: 4 * 1024 * 1024,
             max_send_buffer: 1024 * 1024,
+            max_stream_send_buffer: 256 * 1024,
             header_limits: Limits::default(),
             decoder: DecoderConfig::default(),
             compression: CompressionOptions::default(),

@@ -97,6 +97,9 @@ pub fn config(options: &JsValue) -> Result<Config, JsValue> {
     if let Some(n) = size(options, "maxSendBuffer") {
         c.max_send_buffer = n;
     }
+    if let Some(n) = size(options, "maxStreamSendBuffer") {
+        c.max_stream_send_buffer = n;
+    }
     if let Some(n) = size(options, "maxHeaderListSize") {
         c.header_limits.max_block = n;
     }

@@ -73,7 +73,7 @@ pub const EV_SENT: u32 = 14;
 /// wants more, so a JavaScript stream buffer never runs far beyond its high-water mark.
 const READ_BUDGET: usize = 64 * 1024;
 
-/// Most output bytes returned by one drain; the rest waits for the next.
+/// Most output bytes returned by one drain by default; the rest waits for the next.
 const OUTPUT_BUDGET: usize = 1024 * 1024;
 
 /// Makes the `Uint8Array`s handed to JavaScript: by the caller's `allocate(n)` when it
@@ -128,6 +128,10 @@ pub struct WasmSession {
     held: HeldPayloads,
     /// Output as an array of segments (held payloads uncopied) rather than one array.
     segmented: bool,
+    /// Most output bytes one drain returns (option `maxOutput`, default [`OUTPUT_BUDGET`]):
+    /// a small budget leaves queued frames to the session's priority scheduler until the
+    /// transport takes more, as a socket's send buffer does.
+    output_budget: usize,
     /// Output chunks of one drain (DATA payloads uncopied until they cross to JavaScript).
     out: Vec<Bytes>,
     /// The transport cannot take more now: output stays in the session (and its send
@@ -167,6 +171,11 @@ impl WasmSession {
             readable: HashSet::new(),
             reads: Vec::new(),
             held: HeldPayloads::default(),
+            output_budget: js_sys::Reflect::get(&options, &JsValue::from_str("maxOutput"))
+                .ok()
+                .and_then(|v| v.as_f64())
+                .filter(|n| n.is_finite() && *n >= 1.0)
+                .map_or(OUTPUT_BUDGET, |n| n as usize),
             segmented: js_sys::Reflect::get(&options, &JsValue::from_str("segments"))
                 .ok()
                 .and_then(|v| v.as_bool())
@@ -238,9 +247,9 @@ impl WasmSession {
             self.push_event(&result, event);
         }
         if !self.output_paused {
-            let n = self
-                .session
-                .poll_transmit_chunks(now(now_ms), &mut self.out, OUTPUT_BUDGET);
+            let n =
+                self.session
+                    .poll_transmit_chunks(now(now_ms), &mut self.out, self.output_budget);
             if n > 0 {
                 let alloc = &self.alloc;
                 let segments =
