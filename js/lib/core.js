@@ -5,6 +5,7 @@
 
 const { performance } = require('node:perf_hooks');
 const wasm = require('../wasm/spdy3.js');
+const { spdyError } = require('./errors');
 
 const EV = Object.freeze({
   STREAM: 1, REPLY: 2, HEADERS: 3, DATA: 4, END: 5, WRITABLE: 6, RESET: 7,
@@ -42,4 +43,25 @@ function fromFlat(flat) {
   return headers;
 }
 
-module.exports = { wasm, EV, now, toFlat, fromFlat };
+/**
+ * Stands in for a session's WasmSession once it is freed (a closed session gives its wasm
+ * memory back at once rather than when the garbage collector finalizes it): commands fail
+ * with ERR_SPDY_SESSION_CLOSED, everything else does nothing.
+ */
+const CLOSED_CORE = Object.freeze({
+  ...Object.fromEntries(['request', 'respond', 'sendHeaders', 'push', 'write', 'finish',
+    'ping', 'settings'].map((name) => [name, () => {
+    throw spdyError('ERR_SPDY_SESSION_CLOSED', 'the session is closed');
+  }])),
+  ...Object.fromEntries(['input', 'eof', 'timeout', 'drain'].map((name) => [name, () => [undefined, -1, false]])),
+  ...Object.fromEntries(['reset', 'pause', 'resume', 'goaway', 'close', 'pauseOutput', 'free']
+    .map((name) => [name, () => {}])),
+  hasPendingOutput: () => false,
+  canOpen: () => false,
+  isClosed: () => true,
+  sendCapacity: () => 0,
+  streamWindows: () => undefined,
+  stats: () => ({}),
+});
+
+module.exports = { wasm, EV, now, toFlat, fromFlat, CLOSED_CORE };

@@ -5,7 +5,7 @@
 // (src/session/mod.rs) and makes no protocol decisions of its own.
 
 const { EventEmitter } = require('node:events');
-const { wasm, EV, now, fromFlat } = require('./core');
+const { wasm, EV, now, fromFlat, CLOSED_CORE } = require('./core');
 const { spdyError, fromCore } = require('./errors');
 const { coreOptions } = require('./options');
 
@@ -315,6 +315,9 @@ class SpdySession extends EventEmitter {
     }
     this._cut = [];
     this._streams.clear();
+    const core = this._core;
+    this._core = CLOSED_CORE;
+    core.free();
     const s = this.socket;
     s.removeListener('data', this._onData);
     s.removeListener('drain', this._onDrain);

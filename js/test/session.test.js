@@ -423,3 +423,22 @@ test('a socket that cannot take more stops the session output: bounded, then com
   assert.equal(body.length, total);
   client.destroy();
 });
+
+test('closed sessions give their wasm memory back', async () => {
+  const { wasm } = require('../lib/core');
+  const cycle = async () => {
+    const { client, server } = memoryPair();
+    server.on('stream', (stream) => { stream.respond({ ':status': 200 }); stream.end('x'); });
+    await collect(client.request({ ':path': '/' }, { endStream: true }));
+    const closed = Promise.all([once(client, 'close'), once(server, 'close')]);
+    client.destroy();
+    await within(closed, 5000, 'both sessions closed');
+  };
+  for (let i = 0; i < 20; i++) await cycle();
+  const before = wasm.memoryBytes();
+  // Each pair holds about 700 KiB of zlib state: 200 more pairs would need ~140 MiB if
+  // none were freed.
+  for (let i = 0; i < 200; i++) await cycle();
+  const grown = wasm.memoryBytes() - before;
+  assert.ok(grown < 16 * 1024 * 1024, `wasm memory grew by ${grown} bytes over 200 sessions`);
+});

@@ -717,3 +717,16 @@ pub fn check_headers(headers: Array) -> Result<(), JsValue> {
 pub fn reason_phrase(status: u16) -> String {
     http::reason_phrase(status).into()
 }
+
+/// Bytes of WebAssembly memory the module holds. Memory only grows, so a test that opens
+/// and closes sessions can tell whether their memory is reused (freed) or leaked.
+#[wasm_bindgen(js_name = memoryBytes)]
+pub fn memory_bytes() -> f64 {
+    let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+    f64::from(
+        memory
+            .buffer()
+            .unchecked_into::<js_sys::ArrayBuffer>()
+            .byte_length(),
+    )
+}
