@@ -40,61 +40,47 @@ function serve(server, socket) {
   server.emit('session', session);
 }
 
-function closeSessions(server) {
-  for (const session of server._sessions) session.goaway();
+/**
+ * The SPDY server over a `net.Server` or `tls.Server` class: each connection `event`
+ * (that `accept` lets through) becomes a session.
+ */
+function spdyServerClass(Base, baseOptions, event, accept) {
+  return class extends Base {
+    constructor(options = {}, onRequest) {
+      super(baseOptions(options));
+      this._spdyOptions = options;
+      this._sessions = new Set();
+      this._timeout = 0;
+      if (onRequest) this.on('request', onRequest);
+      this.on(event, (socket) => {
+        if (accept(socket)) serve(this, socket);
+        else socket.destroy();
+      });
+    }
+
+    /** Stops accepting connections and sends GOAWAY to every session. */
+    close(callback) {
+      for (const session of this._sessions) session.goaway();
+      return super.close(callback);
+    }
+
+    /** Idle sessions (no byte either way for `ms`) get a graceful GOAWAY. */
+    setTimeout(ms, callback) {
+      this._timeout = ms;
+      if (callback) this.on('timeout', callback);
+      return this;
+    }
+  };
 }
 
-class SpdyServer extends net.Server {
-  constructor(options = {}, onRequest) {
-    super({ allowHalfOpen: false, pauseOnConnect: false });
-    this._spdyOptions = options;
-    this._sessions = new Set();
-    this._timeout = 0;
-    if (onRequest) this.on('request', onRequest);
-    this.on('connection', (socket) => serve(this, socket));
-  }
+/** SPDY/3.1 on plain TCP. */
+class SpdyServer extends spdyServerClass(net.Server,
+  () => ({ allowHalfOpen: false, pauseOnConnect: false }), 'connection', () => true) {}
 
-  /** Stops accepting connections and sends GOAWAY to every session. */
-  close(callback) {
-    closeSessions(this);
-    return super.close(callback);
-  }
-
-  /** Idle sessions (no byte either way for `ms`) get a graceful GOAWAY. */
-  setTimeout(ms, callback) {
-    this._timeout = ms;
-    if (callback) this.on('timeout', callback);
-    return this;
-  }
-}
-
-class SecureSpdyServer extends tls.Server {
-  constructor(options = {}, onRequest) {
-    super({ ...options, ALPNProtocols: [constants.ALPN_PROTOCOL] });
-    this._spdyOptions = options;
-    this._sessions = new Set();
-    this._timeout = 0;
-    if (onRequest) this.on('request', onRequest);
-    this.on('secureConnection', (socket) => {
-      if (socket.alpnProtocol && socket.alpnProtocol !== constants.ALPN_PROTOCOL) {
-        socket.destroy();
-        return;
-      }
-      serve(this, socket);
-    });
-  }
-
-  close(callback) {
-    closeSessions(this);
-    return super.close(callback);
-  }
-
-  setTimeout(ms, callback) {
-    this._timeout = ms;
-    if (callback) this.on('timeout', callback);
-    return this;
-  }
-}
+/** SPDY/3.1 on TLS, offering ALPN spdy/3.1 (a client without ALPN is served too). */
+class SecureSpdyServer extends spdyServerClass(tls.Server,
+  (options) => ({ ...options, ALPNProtocols: [constants.ALPN_PROTOCOL] }), 'secureConnection',
+  (socket) => !socket.alpnProtocol || socket.alpnProtocol === constants.ALPN_PROTOCOL) {}
 
 /** A SPDY/3.1 server on plain TCP. */
 function createServer(options, onRequest) {
