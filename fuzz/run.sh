@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs one fuzz target for SECONDS of wall time on one core and appends a summary line
 # (executions, coverage, CPU seconds) to fuzz/logs/<target>.log.
-# usage: fuzz/run.sh TARGET SECONDS
+# usage: fuzz/run.sh TARGET SECONDS   (TIMEOUT=N: libFuzzer's per-input limit, default 10 s;
+# raise it when several fuzzers share the cores, or a starved slow input counts as a hang)
 set -euo pipefail
 cd "$(dirname "$0")"
 target=$1
@@ -12,7 +13,7 @@ cargo fuzz build -O "$target" >/dev/null 2>&1
 start=$(date -u +%FT%TZ)
 /usr/bin/time -f "%U %S" -o "logs/$target.time" \
   cargo fuzz run -O "$target" "corpus/$target" -- \
-    -max_total_time="$seconds" -max_len=8192 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+    -max_total_time="$seconds" -max_len=8192 -timeout="${TIMEOUT:-10}" -rss_limit_mb=2048 -print_final_stats=1 \
     >"logs/$target.out" 2>&1 || true
 read -r user sys <"logs/$target.time"
 execs=$(grep -a 'stat::number_of_executed_units' "logs/$target.out" | awk '{print $2}')
