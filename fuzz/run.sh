@@ -15,7 +15,9 @@ start=$(date -u +%FT%TZ)
   cargo fuzz run -O "$target" "corpus/$target" -- \
     -max_total_time="$seconds" -max_len=8192 -timeout="${TIMEOUT:-10}" -rss_limit_mb=2048 -print_final_stats=1 \
     >"logs/$target.out" 2>&1 || true
-read -r user sys <"logs/$target.time"
+# /usr/bin/time puts "Command exited with non-zero status N" first when the fuzzer stops on
+# a finding: the times are on the last line.
+read -r user sys < <(tail -n 1 "logs/$target.time")
 execs=$(grep -a 'stat::number_of_executed_units' "logs/$target.out" | awk '{print $2}')
 cov=$(grep -aE '^#[0-9]+.*cov:' "logs/$target.out" | tail -1 | sed -E 's/.*cov: ([0-9]+) ft: ([0-9]+).*/cov \1 ft \2/')
 crash=$(ls artifacts/"$target" 2>/dev/null | wc -l)
