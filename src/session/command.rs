@@ -251,11 +251,7 @@ impl Session {
         headers: HeaderList,
         fin: bool,
     ) -> Result<(), CommandError> {
-        let local = self.is_local_id(stream_id);
-        let s = self.writable_stream(stream_id)?;
-        if !local && !s.has(flag::REPLIED) {
-            return Err(CommandError::NotReplied);
-        }
+        self.sendable_stream(stream_id)?;
         headers
             .validate_for_send()
             .map_err(CommandError::InvalidHeaders)?;
@@ -284,24 +280,17 @@ impl Session {
         data: Bytes,
         fin: bool,
     ) -> Result<usize, CommandError> {
-        let local = self.is_local_id(stream_id);
-        let s = self.writable_stream(stream_id)?;
-        if !local && !s.has(flag::REPLIED) {
-            return Err(CommandError::NotReplied);
-        }
+        self.sendable_stream(stream_id)?;
         let capacity = self.send_capacity(stream_id);
         let n = data.len().min(capacity);
-        let s = self.streams.get_mut(stream_id).expect("checked above");
         if n < data.len() {
-            if !s.has(flag::WANTS_WRITABLE) {
-                s.set(flag::WANTS_WRITABLE);
-                self.writable_waiters.push(stream_id);
-            }
+            self.want_writable(stream_id);
             if n == 0 {
                 return Ok(0);
             }
         }
         let fin = fin && n == data.len();
+        let s = self.streams.get_mut(stream_id).expect("checked above");
         s.send_queue.push_back(SendItem::Data {
             data: data.slice(..n),
             fin,
@@ -320,16 +309,30 @@ impl Session {
     /// over bytes, so that no more than fits is ever copied. Fails as
     /// [`send_data`](Self::send_data) would on a stream that cannot take data.
     pub fn notify_writable(&mut self, stream_id: u32) -> Result<(), CommandError> {
+        self.sendable_stream(stream_id)?;
+        self.want_writable(stream_id);
+        Ok(())
+    }
+
+    /// A stream we may send DATA or HEADERS on now: open on our side and, for the peer's
+    /// streams, replied.
+    fn sendable_stream(&mut self, stream_id: u32) -> Result<&mut Stream, CommandError> {
         let local = self.is_local_id(stream_id);
         let s = self.writable_stream(stream_id)?;
         if !local && !s.has(flag::REPLIED) {
             return Err(CommandError::NotReplied);
         }
-        if !s.has(flag::WANTS_WRITABLE) {
-            s.set(flag::WANTS_WRITABLE);
-            self.writable_waiters.push(stream_id);
+        Ok(s)
+    }
+
+    /// Registers the stream for a `Writable` event (once) when capacity comes back.
+    fn want_writable(&mut self, stream_id: u32) {
+        if let Some(s) = self.streams.get_mut(stream_id) {
+            if !s.has(flag::WANTS_WRITABLE) {
+                s.set(flag::WANTS_WRITABLE);
+                self.writable_waiters.push(stream_id);
+            }
         }
-        Ok(())
     }
 
     /// Ends our half of the stream with an empty DATA frame with FIN.
