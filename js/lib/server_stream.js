@@ -47,7 +47,6 @@ class ServerStream extends SpdyStream {
 
   _beforeData() {
     if (!this.headersSent && this.session._http) this.respond({ ':status': 200 });
-    return true;
   }
 
   /**

@@ -5,7 +5,7 @@
 // (src/session/mod.rs) and makes no protocol decisions of its own.
 
 const { EventEmitter } = require('node:events');
-const { wasm, EV, now, fromFlat, CLOSED_CORE } = require('./core');
+const { wasm, EV, now, CLOSED_CORE } = require('./core');
 const { spdyError, fromCore } = require('./errors');
 const { coreOptions } = require('./options');
 
@@ -421,4 +421,4 @@ function definedOnly(obj) {
   return out;
 }
 
-module.exports = { SpdySession, fromFlat };
+module.exports = { SpdySession };

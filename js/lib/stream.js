@@ -41,7 +41,6 @@ class SpdyStream extends Duplex {
     this._remoteDone = false;
     this._goneFromCore = false;
     this._waitForTrailers = false;
-    this._trailersSent = false;
     if (sides.readable === false) {
       this._remoteDone = true;
       this.push(null);
@@ -95,7 +94,7 @@ class SpdyStream extends Duplex {
   _flushPending() {
     const chunks = this._pendingChunks;
     if (chunks === null) return;
-    if (!this._beforeData()) return;
+    this._beforeData();
     while (chunks.length > 0) {
       const chunk = chunks[0];
       let taken;
@@ -131,33 +130,25 @@ class SpdyStream extends Duplex {
   }
 
   /** Hook for server streams: answer implicitly before the first data. */
-  _beforeData() {
-    return true;
-  }
+  _beforeData() {}
 
   _final(callback) {
-    if (this.id === null) {
-      this._finalCallback = callback;
-      return;
-    }
-    if (this._waitForTrailers && !this._trailersSent) {
-      this._finalCallback = callback;
-      this.emit('wantTrailers');
-      if (this._finalCallback && !this._trailersSent) this._finish();
-      return;
-    }
     this._finalCallback = callback;
+    if (this.id === null) return; // replayed by _opened
+    if (this._waitForTrailers && !this._localDone) {
+      this.emit('wantTrailers');
+      // A listener that sent trailers has finished the stream; otherwise an empty FIN.
+      if (this._finalCallback) this._finish();
+      return;
+    }
     this._finish();
   }
 
   _finish() {
     const callback = this._finalCallback;
     this._finalCallback = null;
-    if (!this._localDone && !this._trailersSent) {
-      if (!this._beforeData()) {
-        this._finalCallback = callback;
-        return;
-      }
+    if (!this._localDone) {
+      this._beforeData();
       try {
         this.session._core.finish(this.id);
       } catch (err) {
@@ -172,11 +163,10 @@ class SpdyStream extends Duplex {
 
   /** Sends trailers (HEADERS with FIN); for streams answered with `waitForTrailers`. */
   sendTrailers(headers) {
-    if (this._trailersSent || this._localDone) {
+    if (this._localDone) {
       throw spdyError('ERR_SPDY_TRAILERS_ALREADY_SENT', 'trailers already sent or stream ended');
     }
     this.session._core.sendHeaders(this.id, toFlat(headers), true);
-    this._trailersSent = true;
     this._localDone = true;
     this.session._schedule();
     if (this._finalCallback) this._finish();

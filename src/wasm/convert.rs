@@ -16,7 +16,7 @@ use crate::session::{
 use crate::time::Duration;
 
 /// A property of a plain object, if present and not `undefined`/`null`.
-fn prop(obj: &JsValue, name: &str) -> Option<JsValue> {
+pub fn prop(obj: &JsValue, name: &str) -> Option<JsValue> {
     let value = Reflect::get(obj, &JsValue::from_str(name)).ok()?;
     (!value.is_undefined() && !value.is_null()).then_some(value)
 }
@@ -31,12 +31,19 @@ fn uint(obj: &JsValue, name: &str) -> Option<u32> {
     number(obj, name).map(|n| n.min(f64::from(u32::MAX)) as u32)
 }
 
-fn size(obj: &JsValue, name: &str) -> Option<usize> {
+/// A non-negative number property as a size.
+pub fn size(obj: &JsValue, name: &str) -> Option<usize> {
     number(obj, name).map(|n| n as usize)
 }
 
-fn flag(obj: &JsValue, name: &str) -> Option<bool> {
+/// A boolean property.
+pub fn flag(obj: &JsValue, name: &str) -> Option<bool> {
     prop(obj, name)?.as_bool()
+}
+
+/// A non-empty string property.
+pub fn text(obj: &JsValue, name: &str) -> Option<String> {
+    prop(obj, name)?.as_string().filter(|s| !s.is_empty())
 }
 
 /// A timer in milliseconds: a number sets it, `0` or `false` turns it off.
@@ -91,41 +98,33 @@ pub fn config(options: &JsValue) -> Result<Config, JsValue> {
     if let Some(n) = size(options, "maxDataFrame") {
         c.max_data_frame = n.clamp(1, 0x00ff_ffff);
     }
-    if let Some(n) = size(options, "maxBuffered") {
-        c.max_buffered = n;
+    for (name, slot) in [
+        ("maxBuffered", &mut c.max_buffered),
+        ("maxSendBuffer", &mut c.max_send_buffer),
+        ("maxStreamSendBuffer", &mut c.max_stream_send_buffer),
+        ("maxHeaderListSize", &mut c.header_limits.max_block),
+        ("maxInflatedHeaderSize", &mut c.header_limits.max_inflated),
+        ("maxHeaderPairs", &mut c.header_limits.max_pairs),
+        ("maxOutstandingPings", &mut c.max_outstanding_pings),
+    ] {
+        if let Some(n) = size(options, name) {
+            *slot = n;
+        }
     }
-    if let Some(n) = size(options, "maxSendBuffer") {
-        c.max_send_buffer = n;
-    }
-    if let Some(n) = size(options, "maxStreamSendBuffer") {
-        c.max_stream_send_buffer = n;
-    }
-    if let Some(n) = size(options, "maxHeaderListSize") {
-        c.header_limits.max_block = n;
-    }
-    if let Some(n) = size(options, "maxInflatedHeaderSize") {
-        c.header_limits.max_inflated = n;
-    }
-    if let Some(n) = size(options, "maxHeaderPairs") {
-        c.header_limits.max_pairs = n;
+    for (name, slot) in [
+        ("http", &mut c.http),
+        ("enablePush", &mut c.accept_push),
+        ("sendSettingsAtStart", &mut c.send_settings_at_start),
+    ] {
+        if let Some(b) = flag(options, name) {
+            *slot = b;
+        }
     }
     if let Some(n) = uint(options, "maxControlFrame") {
         c.decoder.max_control_payload = n.max(8192);
     }
     if let Some(n) = uint(options, "compressionLevel") {
         c.compression.level = n.min(9) as u8;
-    }
-    if let Some(b) = flag(options, "http") {
-        c.http = b;
-    }
-    if let Some(b) = flag(options, "enablePush") {
-        c.accept_push = b;
-    }
-    if let Some(b) = flag(options, "sendSettingsAtStart") {
-        c.send_settings_at_start = b;
-    }
-    if let Some(n) = size(options, "maxOutstandingPings") {
-        c.max_outstanding_pings = n;
     }
     if let Some(t) = prop(options, "timeouts") {
         let c = &mut c.timeouts;

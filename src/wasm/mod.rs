@@ -158,12 +158,6 @@ impl WasmSession {
     #[wasm_bindgen(constructor)]
     pub fn new(server: bool, options: JsValue, now_ms: f64) -> Result<WasmSession, JsValue> {
         let config = convert::config(&options)?;
-        let text = |name: &str| {
-            js_sys::Reflect::get(&options, &JsValue::from_str(name))
-                .ok()
-                .and_then(|v| v.as_string())
-                .unwrap_or_default()
-        };
         let role = if server { Role::Server } else { Role::Client };
         Ok(WasmSession {
             session: Session::new(role, config, now(now_ms)),
@@ -171,27 +165,15 @@ impl WasmSession {
             readable: HashSet::new(),
             reads: Vec::new(),
             held: HeldPayloads::default(),
-            output_budget: js_sys::Reflect::get(&options, &JsValue::from_str("maxOutput"))
-                .ok()
-                .and_then(|v| v.as_f64())
-                .filter(|n| n.is_finite() && *n >= 1.0)
-                .map_or(OUTPUT_BUDGET, |n| n as usize),
-            segmented: js_sys::Reflect::get(&options, &JsValue::from_str("segments"))
-                .ok()
-                .and_then(|v| v.as_bool())
-                .unwrap_or(false),
-            alloc: Allocator(
-                js_sys::Reflect::get(&options, &JsValue::from_str("allocate"))
-                    .ok()
-                    .and_then(|f| f.dyn_into().ok()),
-            ),
+            output_budget: convert::size(&options, "maxOutput")
+                .filter(|&n| n >= 1)
+                .unwrap_or(OUTPUT_BUDGET),
+            segmented: convert::flag(&options, "segments").unwrap_or(false),
+            alloc: Allocator(convert::prop(&options, "allocate").and_then(|f| f.dyn_into().ok())),
             out: Vec::new(),
             output_paused: false,
-            scheme: match text("scheme") {
-                s if s.is_empty() => "http".into(),
-                s => s,
-            },
-            authority: text("authority"),
+            scheme: convert::text(&options, "scheme").unwrap_or_else(|| "http".into()),
+            authority: convert::text(&options, "authority").unwrap_or_default(),
         })
     }
 
@@ -521,7 +503,7 @@ impl WasmSession {
             let status = pairs
                 .iter()
                 .find(|(n, _)| n == ":status")
-                .and_then(|(_, v)| v.trim().get(..3)?.parse::<u16>().ok())
+                .and_then(|(_, v)| http::parse_status(v.trim().as_bytes()))
                 .unwrap_or(200);
             let mut list = http::response_headers(status);
             for (n, v) in &pairs {
