@@ -38,3 +38,5 @@ bash "$(dirname "$0")/setup_spdystream.sh"
 bash "$(dirname "$0")/setup_js.sh"
 # The browser suites: chromium + chromium-driver, wasm-pack, www/'s dev-dependencies.
 bash "$(dirname "$0")/setup_browser.sh"
+# Fuzzing: cargo-fuzz for the smoke run (fuzz/smoke.sh) and longer runs (fuzz/run.sh).
+bash "$(dirname "$0")/setup_fuzz.sh"

@@ -35,6 +35,9 @@ step "Node package (js/): build the wasm core, node:test suites"
 step "frame dump on the sample capture"
 cargo run --quiet --example frame_dump -- examples/data/client-to-server.bin >/dev/null
 
+step "fuzzing smoke run: every target 15 s from its corpus, with AddressSanitizer"
+bash fuzz/smoke.sh 15
+
 step "browser: wasm tests in Node and headless Chromium (counted), www/ end to end"
 bash scripts/test_browser.sh
 

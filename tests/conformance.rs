@@ -1087,10 +1087,23 @@ fn s85_a_request_without_pseudo_headers_gets_400() {
         sent[0].headers.as_ref().unwrap().get_str(":status"),
         Some("400 Bad Request")
     );
-    assert!(h
-        .events()
-        .iter()
-        .all(|e| !matches!(e, Event::StreamOpened { .. })));
+    // The application never hears of the stream: no event names it, not even its end.
+    assert_eq!(h.events(), []);
+    assert!(h.s.stream_ids().is_empty());
+    // Nor of what follows on it: a body (S-85's stream is not open to the application), a
+    // HEADERS, a reset.
+    let b = h
+        .peer
+        .syn_stream(3, 0, &RawPeer::headers(&[(":method", "GET")]), false, false);
+    h.send(&b);
+    h.send(&RawPeer::data(3, b"body", false));
+    let b = h
+        .peer
+        .headers_frame(3, &RawPeer::headers(&[("x", "y")]), false);
+    h.send(&b);
+    h.send(&rst(3, RstStatus::CANCEL));
+    assert_eq!(h.events(), []);
+    assert!(!h.s.is_closed());
     // Raw sessions (Kubernetes) take any headers.
     let mut raw = H::new(
         Role::Server,

@@ -63,13 +63,15 @@ impl Session {
             s.credit_unread_into(&mut self.recv);
             self.session_update_pending |= self.recv.session_update_due();
         }
-        if let Some(error) = error {
-            self.events.push_back(Event::StreamReset {
-                stream_id: id,
-                error,
-            });
+        if !s.has(flag::DISCARD) {
+            if let Some(error) = error {
+                self.events.push_back(Event::StreamReset {
+                    stream_id: id,
+                    error,
+                });
+            }
+            self.events.push_back(Event::StreamClosed { stream_id: id });
         }
-        self.events.push_back(Event::StreamClosed { stream_id: id });
         self.notify_can_open();
         self.maybe_finish_draining();
     }
@@ -105,11 +107,15 @@ impl Session {
     pub(super) fn maybe_remove(&mut self, id: u32) {
         if self.streams.get(id).is_some_and(|s| s.finished()) {
             let local = self.is_local_id(id);
-            self.streams.remove(id, local);
+            let Some(s) = self.streams.remove(id, local) else {
+                return;
+            };
             if !local {
                 self.peer_stream_left(id, true);
             }
-            self.events.push_back(Event::StreamClosed { stream_id: id });
+            if !s.has(flag::DISCARD) {
+                self.events.push_back(Event::StreamClosed { stream_id: id });
+            }
             self.notify_can_open();
             self.maybe_finish_draining();
         }

@@ -409,11 +409,13 @@ impl Session {
             }
             names.extend(headers.iter().map(|(n, _)| Bytes::copy_from_slice(n)));
         }
-        self.events.push_back(Event::Headers {
-            stream_id: id,
-            headers,
-            fin: f.fin,
-        });
+        if !s.has(flag::DISCARD) {
+            self.events.push_back(Event::Headers {
+                stream_id: id,
+                headers,
+                fin: f.fin,
+            });
+        }
         if f.fin {
             self.fin_by_headers(id);
         }

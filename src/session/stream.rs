@@ -55,8 +55,8 @@ pub(super) mod flag {
     pub const FIN_READ: u16 = 1 << 8;
     /// Its SYN_STREAM has been written out (our streams).
     pub const SYN_SENT: u16 = 1 << 9;
-    /// Received data is consumed at once, not given to the application (a request that
-    /// got an automatic 400).
+    /// The application never sees the stream (a request that got an automatic 400): no
+    /// event names it, and received data is consumed at once.
     pub const DISCARD: u16 = 1 << 10;
     /// Counted against a concurrency limit (open or half-closed on the wire).
     pub const ACTIVE: u16 = 1 << 11;

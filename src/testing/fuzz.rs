@@ -5,7 +5,7 @@
 use alloc::vec::Vec;
 use bytes::{Bytes, BytesMut};
 
-use super::RawPeer;
+use super::{EventLedger, RawPeer};
 use crate::frame::{Decoder, DecoderConfig, Frame, MAX_PAYLOAD_LEN};
 use crate::header_block::{HeaderInflater, HeaderList, Limits};
 use crate::session::{Config, Event, OpenOptions, Read, Role, Session, MAX_WINDOW};
@@ -108,9 +108,12 @@ pub fn header_block(data: &[u8]) {
 pub fn session(role: Role, data: &[u8]) {
     let now = Instant(0);
     let mut s = Session::new(role, Config::default(), now);
+    let mut ledger = EventLedger::new(role);
     if role == Role::Client {
         for path in ["/", "/a"] {
-            let _ = s.open_stream(RawPeer::request(path), OpenOptions::default(), now);
+            if let Ok(id) = s.open_stream(RawPeer::request(path), OpenOptions::default(), now) {
+                ledger.opened_locally(id);
+            }
         }
     }
     let (sizes, input) = chunks(data);
@@ -126,7 +129,7 @@ pub fn session(role: Role, data: &[u8]) {
         let now = Instant(t * 10);
         s.handle_bytes(&input[at..at + n], now);
         at += n;
-        play(&mut s, role, now);
+        play(&mut s, role, &mut ledger);
         if s.poll_timeout().is_some_and(|d| d <= now) {
             s.handle_timeout(now);
         }
@@ -135,14 +138,32 @@ pub fn session(role: Role, data: &[u8]) {
         check(&s);
     }
     s.handle_eof(Instant(t * 10 + 1));
-    play(&mut s, role, Instant(t * 10 + 1));
+    play(&mut s, role, &mut ledger);
     assert!(s.is_closed());
+    read_to_the_end(&mut s, &mut ledger);
+}
+
+/// After the session ended: reads what streams still hold, so every stream leaves, and
+/// checks that each was told.
+fn read_to_the_end(s: &mut Session, ledger: &mut EventLedger) {
+    for id in s.stream_ids() {
+        while let Ok(Read::Data(_)) = s.read(id, usize::MAX) {}
+    }
+    while let Some(e) = s.poll_event() {
+        ledger.observe(&e);
+    }
+    assert!(
+        s.stream_ids().is_empty(),
+        "streams left: {:?}",
+        s.stream_ids()
+    );
+    ledger.assert_all_ended();
 }
 
 /// The application side: reply to requests, read everything.
-fn play(s: &mut Session, role: Role, now: Instant) {
-    let _ = now;
+fn play(s: &mut Session, role: Role, ledger: &mut EventLedger) {
     while let Some(e) = s.poll_event() {
+        ledger.observe(&e);
         match e {
             Event::StreamOpened {
                 stream_id,
@@ -178,6 +199,8 @@ pub fn ops(data: &[u8]) {
     let mut p = super::Pair::new(Config::default(), Config::default());
     let mut open: Vec<u32> = Vec::new();
     let mut served: Vec<u32> = Vec::new();
+    let mut client_ledger = EventLedger::new(Role::Client);
+    let mut server_ledger = EventLedger::new(Role::Server);
     for op in data.chunks(2) {
         let (kind, arg) = (op[0], op.get(1).copied().unwrap_or(0));
         let pick = |v: &Vec<u32>| (!v.is_empty()).then(|| v[usize::from(arg) % v.len()]);
@@ -190,6 +213,7 @@ pub fn ops(data: &[u8]) {
                     unidirectional: false,
                 };
                 if let Ok(id) = p.client.open_stream(RawPeer::request("/x"), opts, now) {
+                    client_ledger.opened_locally(id);
                     open.push(id);
                 }
             }
@@ -250,6 +274,7 @@ pub fn ops(data: &[u8]) {
         p.run();
         // Applications: the server replies to and reads everything; the client reads.
         for e in p.take_server_events() {
+            server_ledger.observe(&e);
             match e {
                 Event::StreamOpened { stream_id, .. }
                     if p.server
@@ -266,6 +291,7 @@ pub fn ops(data: &[u8]) {
             }
         }
         for e in p.take_client_events() {
+            client_ledger.observe(&e);
             match e {
                 Event::Readable { stream_id } => {
                     while let Ok(Read::Data(_)) = p.client.read(stream_id, 1 << 16) {}
@@ -282,6 +308,8 @@ pub fn ops(data: &[u8]) {
                 assert_eq!(s.stats().send_buffered, 0);
                 assert!(s.poll_timeout().is_none());
             }
+            read_to_the_end(&mut p.client, &mut client_ledger);
+            read_to_the_end(&mut p.server, &mut server_ledger);
             return;
         }
     }

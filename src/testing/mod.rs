@@ -395,3 +395,6 @@ pub fn events(session: &mut Session) -> Vec<Event> {
 }
 
 pub mod fuzz;
+mod ledger;
+
+pub use ledger::EventLedger;
