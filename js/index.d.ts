@@ -49,6 +49,8 @@ export interface SessionOptions {
   maxDataFrame?: number;
   /** Unread bytes before input pauses in lenient mode (default 4 MiB). */
   maxBuffered?: number;
+  /** Unread DATA payloads kept without a copy, each pinning its input block (default 32). */
+  maxHeldSlices?: number;
   /** Largest inflated header block kept (default 64 KiB). */
   maxHeaderListSize?: number;
   /** Inflation size that ends the session as a zlib bomb (default 1 MiB). */

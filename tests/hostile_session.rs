@@ -98,6 +98,8 @@ enum App {
     ReplyAndRead,
     /// Replies `200` and sends this many bytes on every stream, as fast as it is let.
     Serve(usize),
+    /// Reads every stream but stream 1, replies to none.
+    ReadAllButOne,
 }
 
 /// A server session under attack, driven as an adapter drives it.
@@ -180,6 +182,9 @@ impl Target {
             (Event::Closed(e), _) => self.reason = Some(e),
             (Event::StreamOpened { stream_id, .. }, App::ReplyAndRead) => {
                 let _ = self.s.reply(stream_id, RawPeer::response(), true);
+            }
+            (Event::Readable { stream_id }, App::ReadAllButOne) if stream_id != 1 => {
+                while let Ok(Read::Data(_)) = self.s.read(stream_id, usize::MAX) {}
             }
             (Event::Readable { stream_id }, App::ReplyAndRead) => {
                 while let Ok(Read::Data(_)) = self.s.read(stream_id, usize::MAX) {}
@@ -362,6 +367,11 @@ const TABLE: &[(&str, &str, &str)] = &[
         "data past the window",
         "RST_STREAM FLOW_CONTROL_ERROR (7)",
         "≤ 256 KiB buffered for a stream nobody reads (the stream window, S-57)",
+    ),
+    (
+        "unread data pinning input blocks",
+        "no error",
+        "≤ 32 unread payloads kept as slices of input blocks (`max_held_slices`), the rest and every payload < 1 KiB copied",
     ),
     (
         "zero-window hold",
@@ -708,6 +718,40 @@ fn data_past_the_window() {
     }
     assert!(
         big.counts.peak <= small.counts.peak + 32 * KIB,
+        "{:?} vs {:?}",
+        big.counts,
+        small.counts
+    );
+}
+
+#[test]
+fn unread_data_pinning_input_blocks() {
+    // Each read carries 1 KiB for stream 1, which nobody reads, and 15 KiB for stream 3,
+    // which is read at once: 24 and 240 reads. Were every unread payload a slice, each
+    // would keep its read's whole input block alive.
+    let (small, big) = run_at_two_sizes("unread data pinning input blocks", |scale| {
+        let mut peer = RawPeer::new();
+        let mut open = syn(&mut peer, 1, &RawPeer::request("/"), false);
+        open.extend(syn(&mut peer, 3, &RawPeer::request("/"), false));
+        let mut round = RawPeer::data(1, &[1; 1024], false);
+        round.extend(RawPeer::data(3, &[3; 15 * 1024], false));
+        let rounds = 24 * scale as usize;
+        let t = Target::new(Config::default(), App::ReadAllButOne);
+        t.outcome(open.len() + rounds * round.len(), |t| {
+            t.feed(&open);
+            for _ in 0..rounds {
+                t.s.handle_bytes(&round, t.now);
+                t.pump();
+            }
+        })
+    });
+    for (o, rounds) in [(&small, 24), (&big, 240)] {
+        assert_eq!(o.stats.recv_buffered, rounds * 1024);
+        assert_eq!(o.stats.held_slices, rounds.min(32));
+    }
+    // The unread bytes, copied, and 32 pinned blocks at most.
+    assert!(
+        big.counts.peak < 240 * KIB + 32 * 64 * KIB,
         "{:?} vs {:?}",
         big.counts,
         small.counts

@@ -16,6 +16,8 @@
 //   maxStreamSendBuffer  the most of it one stream may hold (default 256 KiB)
 //   maxDataFrame         largest DATA frame we send (default 16 KiB)
 //   maxBuffered          unread bytes before input pauses, lenient mode (default 4 MiB)
+//   maxHeldSlices        unread DATA payloads kept without a copy, each pinning its input
+//                        block; the rest are copied (default 32)
 //   maxHeaderListSize    largest inflated header block kept (default 64 KiB)
 //   maxInflatedHeaderSize  inflation size that ends the session: zlib bomb (default 1 MiB)
 //   maxHeaderPairs       most headers in a block (default 1024)
@@ -31,7 +33,7 @@
 
 const PASSED = ['mode', 'http', 'flowControl', 'sessionWindowSize', 'maxStreamWindow', 'maxSendBuffer',
   'maxStreamSendBuffer',
-  'maxDataFrame', 'maxBuffered', 'maxHeaderListSize', 'maxInflatedHeaderSize',
+  'maxDataFrame', 'maxBuffered', 'maxHeldSlices', 'maxHeaderListSize', 'maxInflatedHeaderSize',
   'maxHeaderPairs', 'maxControlFrame', 'compressionLevel', 'enablePush',
   'maxOutstandingPings', 'timeouts', 'floodLimits', 'scheme', 'authority',
   'sendSettingsAtStart'];

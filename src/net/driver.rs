@@ -20,8 +20,12 @@ use super::Error;
 
 /// Most bytes taken from the session per write round.
 const WRITE_BATCH: usize = 512 * 1024;
-/// Read buffer reservation per read.
-const READ_RESERVE: usize = 256 * 1024;
+/// Size of a new read block. Received DATA is sliced from these blocks without a copy; the
+/// session holds at most `Config::max_held_slices` unread slices, so data nobody reads pins
+/// at most that many blocks.
+const READ_BLOCK: usize = 128 * 1024;
+/// Space below which a read starts a new block instead of filling the current one.
+const READ_MIN: usize = 16 * 1024;
 
 /// Pumps one connection. Spawn it (`tokio::spawn(driver)`); it completes when the session
 /// has ended and its last bytes were written, with the transport error if one stopped it.
@@ -66,7 +70,9 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Future for Driver<T> {
             // Input, while the session wants it (its backpressure).
             if !this.read_closed && inner.session.wants_input() {
                 let buf = inner.session.input_buffer();
-                buf.reserve(READ_RESERVE);
+                if buf.capacity() - buf.len() < READ_MIN {
+                    buf.reserve(READ_BLOCK);
+                }
                 match tokio_util::io::poll_read_buf(Pin::new(&mut this.io), cx, buf) {
                     Poll::Ready(Ok(0)) => {
                         this.read_closed = true;

@@ -392,14 +392,9 @@ impl Session {
             .get_mut(stream_id)
             .ok_or(CommandError::UnknownStream)?;
         let max = max.max(1);
-        if let Some(front) = s.recv_buf.front_mut() {
-            let chunk = if front.len() <= max {
-                s.recv_buf.pop_front().expect("front exists")
-            } else {
-                front.split_to(max)
-            };
+        if let Some((chunk, released_slice)) = s.recv_buf.take(max) {
             let n = chunk.len();
-            s.recv_buffered -= n;
+            self.held_slices -= usize::from(released_slice);
             self.unread -= n;
             if s.recv_buf.is_empty() && !s.has(flag::REMOTE_CLOSED) {
                 s.clear(flag::READABLE_SENT);

@@ -136,6 +136,11 @@ pub struct Config {
     /// In [`FlowControl::Lenient`] mode, unread bytes above which the session stops asking
     /// for input. Default 4 MiB.
     pub max_buffered: usize,
+    /// Most received DATA payloads held unread as slices of the input buffer (zero copy),
+    /// across the session; further payloads are copied until some are read. A slice keeps
+    /// its whole input block alive, so this bounds the memory that data nobody reads can
+    /// pin to about this many input blocks beside the data itself. Default 32.
+    pub max_held_slices: usize,
     /// Data an application may queue for sending beyond nothing: the most bytes accepted
     /// ahead of what has been written out, per session. Default 1 MiB.
     pub max_send_buffer: usize,
@@ -178,6 +183,7 @@ impl Default for Config {
             max_concurrent_streams: 256,
             max_data_frame: 16 * 1024,
             max_buffered: 4 * 1024 * 1024,
+            max_held_slices: 32,
             max_send_buffer: 1024 * 1024,
             max_stream_send_buffer: 256 * 1024,
             header_limits: Limits::default(),

@@ -58,10 +58,12 @@ impl Session {
             self.peer_stream_left(id, !refused);
         }
         self.send_queued -= s.send_queued;
-        self.unread -= s.recv_buffered;
+        self.unread -= s.recv_buf.len();
         if self.session_flow() {
-            s.credit_unread_into(&mut self.recv);
+            self.held_slices -= s.credit_unread_into(&mut self.recv);
             self.session_update_pending |= self.recv.session_update_due();
+        } else {
+            self.held_slices -= s.recv_buf.clear();
         }
         if !s.has(flag::DISCARD) {
             if let Some(error) = error {

@@ -70,6 +70,7 @@ mod flood;
 mod flow;
 mod lifecycle;
 mod recv;
+mod recv_buf;
 mod send;
 mod send_queue;
 mod store;
@@ -114,6 +115,9 @@ pub struct Stats {
     pub active_remote: usize,
     /// Received bytes not yet read by the application.
     pub recv_buffered: usize,
+    /// Unread payloads held as slices of the input buffer, each keeping its input block
+    /// alive (at most [`Config::max_held_slices`]).
+    pub held_slices: usize,
     /// DATA bytes accepted from the application and not yet written out.
     pub send_buffered: usize,
     /// Input bytes not yet decoded.
@@ -225,6 +229,8 @@ pub struct Session {
     send_queued: usize,
     /// Received DATA bytes of all streams not yet read.
     unread: usize,
+    /// Unread payloads held as slices of the input buffer (see `recv_buf`).
+    held_slices: usize,
     /// The largest stream window we ever advertised (or the 64 KiB default): data the peer
     /// sent against it before seeing a smaller one is tolerated (SPDY31.md §10.4).
     max_advertised_window: u32,
@@ -303,6 +309,7 @@ impl Session {
             writable_dirty: false,
             send_queued: 0,
             unread: 0,
+            held_slices: 0,
             max_advertised_window: DEFAULT_WINDOW.max(config.initial_window),
             peer_initial_window: DEFAULT_WINDOW,
             peer_max_concurrent: None,
@@ -383,6 +390,7 @@ impl Session {
         s.active_local = self.streams.active_local;
         s.active_remote = self.streams.active_remote;
         s.recv_buffered = self.unread;
+        s.held_slices = self.held_slices;
         s.send_buffered = self.send_queued;
         s.input_buffered = self.input.len();
         s.send_window = self.send_window;
@@ -400,7 +408,7 @@ impl Session {
         self.streams.get(stream_id).map(|s| StreamInfo {
             local_done: s.has(stream::flag::LOCAL_DONE),
             remote_closed: s.has(stream::flag::REMOTE_CLOSED),
-            unread: s.recv_buffered,
+            unread: s.recv_buf.len(),
             send_queued: s.send_queued,
         })
     }

@@ -208,8 +208,10 @@ impl Session {
             }
             self.credit_session(len);
         } else if len > 0 {
-            s.recv_buf.push_back(d.payload);
-            s.recv_buffered += len;
+            let may_slice = self.held_slices < self.config.max_held_slices;
+            if s.recv_buf.push(d.payload, may_slice) {
+                self.held_slices += 1;
+            }
             self.unread += len;
         }
         if d.fin {
@@ -666,7 +668,7 @@ impl Session {
         let headers = http::response_headers(400);
         if let Some(s) = self.streams.get_mut(id) {
             s.set(flag::DISCARD | flag::FIN_READ);
-            s.credit_unread_into(&mut self.recv);
+            self.held_slices -= s.credit_unread_into(&mut self.recv);
         }
         let _ = self.reply(id, headers, true);
         self.session_update_pending |= self.recv.update_due();
@@ -695,10 +697,10 @@ fn s_wire_closed(session: &Session, id: u32) -> bool {
 }
 
 impl Stream {
-    /// Returns unread bytes to a session window as consumed (the stream will never be read).
-    pub(super) fn credit_unread_into(&mut self, session: &mut super::flow::RecvWindow) {
-        session.consume(self.recv_buffered);
-        self.recv_buf.clear();
-        self.recv_buffered = 0;
+    /// Returns unread bytes to a session window as consumed (the stream will never be read)
+    /// and drops them. Returns the input-buffer slices released.
+    pub(super) fn credit_unread_into(&mut self, session: &mut super::flow::RecvWindow) -> usize {
+        session.consume(self.recv_buf.len());
+        self.recv_buf.clear()
     }
 }

@@ -6,6 +6,7 @@ use alloc::vec::Vec;
 use bytes::Bytes;
 
 use super::flow::RecvWindow;
+use super::recv_buf::RecvBuf;
 use crate::header_block::HeaderList;
 
 /// A frame a stream waits to send. Items leave in order, so trailing HEADERS never overtake
@@ -79,8 +80,7 @@ pub(super) struct Stream {
     pub send_window: i64,
     pub recv: RecvWindow,
     /// Received data not yet read.
-    pub recv_buf: VecDeque<Bytes>,
-    pub recv_buffered: usize,
+    pub recv_buf: RecvBuf,
     /// Frames waiting to be sent.
     pub send_queue: VecDeque<SendItem>,
     /// DATA bytes in `send_queue`.
@@ -98,8 +98,7 @@ impl Stream {
             flags: flag::ACTIVE,
             send_window,
             recv: RecvWindow::new(recv_window),
-            recv_buf: VecDeque::new(),
-            recv_buffered: 0,
+            recv_buf: RecvBuf::default(),
             send_queue: VecDeque::new(),
             send_queued: 0,
             associated: 0,
