@@ -3,7 +3,7 @@
 
 import { LABELS } from './transports.mjs';
 
-const ORDER = ['raw', 'spdy3', 'spdy-transport'];
+const ORDER = ['raw', 'spdy3', 'spdy3-variant', 'spdy-transport'];
 
 const fmt = (x) => {
   if (x >= 100) return Math.round(x).toLocaleString('en-US');

@@ -36,7 +36,10 @@ const USAGE = `usage: node bench/run.mjs [options]
   --cases LIST         some of bulk,multi,rr,churn (default all)
   --transports LIST    some of raw,spdy3,spdy-transport (default all)
   --defaults           no tuning at all (see the notes printed with the results)
-  --cpu-prof DIR       run the spdy3 processes under node --cpu-prof, profiles in DIR`;
+  --cpu-prof DIR       run the spdy3 processes under node --cpu-prof, profiles in DIR
+environment:
+  SPDY3_BENCH_VARIANT=JSON   adds transport spdy3-variant: spdy3 with these options on both
+                             ends, for an A/B in one run (--transports spdy3,spdy3-variant)`;
 
 function parseArgs(argv) {
   const o = { quick: false, runs: null, json: null, markdown: false, svg: null, cases: CASES,

@@ -67,9 +67,10 @@ function withGoaway(err, session) {
 
 // --- spdy3 ---------------------------------------------------------------------------------
 
-const ours = {
+/** spdy3 with `options` given to both ends (none: its defaults). */
+const spdy3With = (options = {}) => ({
   serve(caseName, { defaults }) {
-    const server = spdy3.createServer();
+    const server = spdy3.createServer(options);
     server.on('session', (session) => session.on('error', () => {}));
     server.on('stream', (stream, headers) => {
       stream.respond({ ':status': 200 });
@@ -79,7 +80,7 @@ const ours = {
   },
 
   async connect(port, caseName, onFatal) {
-    const session = spdy3.connect(`http://${HOST}:${port}`);
+    const session = spdy3.connect(`http://${HOST}:${port}`, options);
     session.on('error', onFatal);
     session.on('goaway', (code) => onFatal(new Error(`spdy3 client got GOAWAY ${code}`)));
     await once(session, 'connect');
@@ -97,7 +98,9 @@ const ours = {
       close: () => session.destroy(),
     };
   },
-};
+});
+
+const ours = spdy3With();
 
 // --- spdy-transport (node-spdy's engine), default options ------------------------------------
 
@@ -279,3 +282,10 @@ const raw = {
 
 export const TRANSPORTS = { raw, spdy3: ours, 'spdy-transport': theirs };
 export const LABELS = { raw: 'raw net', spdy3: 'spdy3', 'spdy-transport': 'spdy-transport' };
+
+// An A/B of spdy3's options in one run (runs alternate between transports, so both meet
+// the same machine): SPDY3_BENCH_VARIANT='{"maxDataFrame":65536}' adds "spdy3-variant".
+if (process.env.SPDY3_BENCH_VARIANT) {
+  TRANSPORTS['spdy3-variant'] = spdy3With(JSON.parse(process.env.SPDY3_BENCH_VARIANT));
+  LABELS['spdy3-variant'] = `spdy3 ${process.env.SPDY3_BENCH_VARIANT}`;
+}

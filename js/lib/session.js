@@ -166,8 +166,15 @@ class SpdySession extends EventEmitter {
     return ok;
   }
 
+  /**
+   * Sets the timer for the core's next deadline `at` (-1: none). A timer already set no
+   * later than `at` is kept: every input moves the idle deadline, and when the timer fires
+   * early the core names the next deadline, so the timer is re-set once per period, not
+   * once per chunk of input.
+   */
   _arm(at) {
     if (at === this._timerAt) return;
+    if (this._timer && (at < 0 || at > this._timerAt)) return;
     if (this._timer) clearTimeout(this._timer);
     this._timer = null;
     this._timerAt = at;

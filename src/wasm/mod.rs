@@ -18,6 +18,7 @@ use std::string::String;
 use std::vec::Vec;
 
 mod convert;
+mod delivery;
 mod inspect;
 mod payloads;
 
@@ -35,6 +36,7 @@ use crate::http;
 use crate::session::{Event, OpenOptions, Read, Role, Session};
 use crate::time::Instant;
 use convert::{command_error, header_list, headers_to_js, pairs_from_js};
+use delivery::InputChunk;
 use payloads::HeldPayloads;
 
 /// `[1, id, headers, fin, unidirectional, associatedId, priority]`: the peer opened a stream.
@@ -123,6 +125,9 @@ pub struct WasmSession {
     readable: HashSet<u32>,
     /// Scratch list for one stream's reads in `deliver`.
     reads: Vec<Bytes>,
+    /// The chunk of the `input` call under way: data read from it is handed out as
+    /// subarrays of it.
+    current: Option<InputChunk>,
     alloc: Allocator,
     /// Payloads written by JavaScript, kept there until sent.
     held: HeldPayloads,
@@ -164,6 +169,7 @@ impl WasmSession {
             reading: HashSet::new(),
             readable: HashSet::new(),
             reads: Vec::new(),
+            current: None,
             held: HeldPayloads::default(),
             output_budget: convert::size(&options, "maxOutput")
                 .filter(|&n| n >= 1)
@@ -189,8 +195,11 @@ impl WasmSession {
         }
         input.resize(start + n, 0);
         chunk.copy_to(&mut input[start..]);
+        self.current = Some(InputChunk::new(chunk, &input[start..]));
         self.session.handle_input(now(now_ms));
-        self.drain(now_ms)
+        let result = self.drain(now_ms);
+        self.current = None;
+        result
     }
 
     /// The transport ended (EOF or error); drains.
@@ -419,10 +428,9 @@ impl WasmSession {
                 }
             }
         }
-        if !chunks.is_empty() {
-            let data = self.alloc.concat(&chunks, READ_BUDGET - budget);
+        delivery::arrays(&chunks, self.current.as_ref(), &self.alloc, |data| {
             result.push(&Array::of3(&EV_DATA.into(), &id.into(), &data).into());
-        }
+        });
         chunks.clear();
         self.reads = chunks;
         if ended {
