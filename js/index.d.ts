@@ -41,6 +41,8 @@ export interface SessionOptions {
   maxStreamWindow?: number;
   /** Session receive window (default 4 MiB). */
   sessionWindowSize?: number;
+  /** How far the session window grows for an application that keeps up (default 16 MiB). */
+  maxSessionWindow?: number;
   /** Bytes accepted ahead of the socket per session (default 1 MiB). */
   maxSendBuffer?: number;
   /** The most of maxSendBuffer one stream may hold (default 256 KiB). */

@@ -687,6 +687,29 @@ fn a_stalled_reader_holds_its_stream_at_zero_window_while_others_flow() {
 }
 
 #[test]
+fn the_session_window_grows_for_an_application_that_keeps_up() {
+    // 32 MiB read as it arrives: the session window doubles from 4 MiB once 8 MiB were
+    // consumed and again after 16 MiB more, to its 16 MiB limit, and no further.
+    let body = file(32 << 20, 5);
+    let mut p = Pair::default_pair();
+    let mut server = App::server(&[("/big", &body)]);
+    let mut client = App::default();
+    let ids = get_all(&mut p, &["/big"]);
+    pump(&mut p, &mut client, &mut server);
+    assert_bytes(&client.incoming[&ids[0]], &body, "/big");
+    let start = i64::from(Config::default().session_window);
+    let limit = i64::from(Config::default().max_session_window);
+    let window = p.client.stats().recv_window;
+    assert!(
+        window > start * 2 && window <= limit,
+        "session window {window}"
+    );
+    assert_eq!(window, p.server.stats().send_window, "both ends agree");
+    assert_empty(&p.client, "client");
+    assert_empty(&p.server, "server");
+}
+
+#[test]
 fn stalled_readers_holding_most_of_the_session_window_do_not_stop_the_others() {
     // Three readers stop with a full 1 MiB stream window each: 3 MiB of the 4 MiB session
     // window is unread. The fourth stream must still complete.

@@ -30,4 +30,15 @@ function fromCore(err) {
   return spdyError('ERR_SPDY_INTERNAL', String(err));
 }
 
-module.exports = { spdyError, quietError, fromCore };
+/**
+ * True when the core no longer has the stream (the peer reset it, or the session ended)
+ * while JavaScript has not yet been told: its reset or close event is already on its way,
+ * so a command on it is moot rather than an error (as in node:http2, where a stream the
+ * peer resets in the same read still takes respond() and write()).
+ */
+function goneInCore(err, stream) {
+  return !stream.destroyed
+    && (err?.code === 'ERR_SPDY_UNKNOWN_STREAM' || err?.code === 'ERR_SPDY_SESSION_CLOSED');
+}
+
+module.exports = { spdyError, quietError, fromCore, goneInCore };

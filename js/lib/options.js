@@ -12,6 +12,7 @@
 //   maxStreamWindow      how far a stream's window grows for a reader that keeps up
 //                        (default 16 MiB)
 //   sessionWindowSize    session receive window (default 4 MiB)
+//   maxSessionWindow     how far it grows for an application that keeps up (default 16 MiB)
 //   maxSendBuffer        bytes accepted ahead of the socket per session (default 1 MiB)
 //   maxStreamSendBuffer  the most of it one stream may hold (default 256 KiB)
 //   maxDataFrame         largest DATA frame we send (default 16 KiB)
@@ -31,7 +32,7 @@
 //                        each { max, perMs }
 //   scheme, authority    filled into requests that lack them (set by connect())
 
-const PASSED = ['mode', 'http', 'flowControl', 'sessionWindowSize', 'maxStreamWindow', 'maxSendBuffer',
+const PASSED = ['mode', 'http', 'flowControl', 'sessionWindowSize', 'maxSessionWindow', 'maxStreamWindow', 'maxSendBuffer',
   'maxStreamSendBuffer',
   'maxDataFrame', 'maxBuffered', 'maxHeldSlices', 'maxHeaderListSize', 'maxInflatedHeaderSize',
   'maxHeaderPairs', 'maxControlFrame', 'compressionLevel', 'enablePush',

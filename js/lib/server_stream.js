@@ -4,7 +4,7 @@
 
 const { SpdyStream } = require('./stream');
 const { toFlat, now } = require('./core');
-const { spdyError, fromCore } = require('./errors');
+const { spdyError, fromCore, goneInCore } = require('./errors');
 const constants = require('./constants');
 
 class ServerStream extends SpdyStream {
@@ -33,7 +33,7 @@ class ServerStream extends SpdyStream {
     try {
       this.session._core.respond(this.id, flat, endStream);
     } catch (err) {
-      throw fromCore(err);
+      if (!goneInCore(err, this)) throw fromCore(err);
     }
     this.headersSent = true;
     this.sentHeaders = headers;

@@ -7,7 +7,7 @@
 
 const { Duplex } = require('node:stream');
 const { toFlat, fromFlat } = require('./core');
-const { spdyError, quietError, fromCore } = require('./errors');
+const { spdyError, quietError, fromCore, goneInCore } = require('./errors');
 const constants = require('./constants');
 
 const HIGH_WATER_MARK = 64 * 1024;
@@ -101,6 +101,8 @@ class SpdyStream extends Duplex {
       try {
         taken = this.session._core.write(this.id, chunk, false);
       } catch (err) {
+        // Gone in the core, not yet here: the stream's end event settles the write.
+        if (goneInCore(err, this)) return;
         this._pendingChunks = null;
         this._pendingCallback(fromCore(err));
         return;
@@ -152,7 +154,8 @@ class SpdyStream extends Duplex {
       try {
         this.session._core.finish(this.id);
       } catch (err) {
-        callback?.(fromCore(err));
+        // Gone in the core, not yet here: the stream's end event settles it.
+        if (!goneInCore(err, this)) callback?.(fromCore(err));
         return;
       }
       this.session._schedule();
@@ -166,7 +169,7 @@ class SpdyStream extends Duplex {
     if (this._localDone) {
       throw spdyError('ERR_SPDY_TRAILERS_ALREADY_SENT', 'trailers already sent or stream ended');
     }
-    this.session._core.sendHeaders(this.id, toFlat(headers), true);
+    this._sendHeaders(headers, true);
     this._localDone = true;
     this.session._schedule();
     if (this._finalCallback) this._finish();
@@ -174,8 +177,16 @@ class SpdyStream extends Duplex {
 
   /** Sends more headers without ending the stream (HEADERS). */
   additionalHeaders(headers) {
-    this.session._core.sendHeaders(this.id, toFlat(headers), false);
+    this._sendHeaders(headers, false);
     this.session._schedule();
+  }
+
+  _sendHeaders(headers, fin) {
+    try {
+      this.session._core.sendHeaders(this.id, toFlat(headers), fin);
+    } catch (err) {
+      if (!goneInCore(err, this)) throw fromCore(err);
+    }
   }
 
   // --- reading -------------------------------------------------------------------------

@@ -127,6 +127,12 @@ pub struct Config {
     /// The session receive window we grant (raised from 64 KiB with WINDOW_UPDATE(0) at
     /// start). It bounds the unread data of all streams together. Default 4 MiB.
     pub session_window: u32,
+    /// How far the session window may grow beyond `session_window` for an application
+    /// that keeps up (doubling each time it has consumed twice the window), so that a fast
+    /// transfer is not held up by the data in flight in the transport's buffers. It bounds
+    /// the unread data of all streams together; `session_window` or less turns growth off.
+    /// Default 16 MiB.
+    pub max_session_window: u32,
     /// Most streams the peer may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS);
     /// more draw REFUSED_STREAM (S-67). Bounds per-session state. Default 256.
     pub max_concurrent_streams: u32,
@@ -180,6 +186,7 @@ impl Default for Config {
             initial_window: 256 * 1024,
             max_stream_window: 16 * 1024 * 1024,
             session_window: 4 * 1024 * 1024,
+            max_session_window: 16 * 1024 * 1024,
             max_concurrent_streams: 256,
             max_data_frame: 16 * 1024,
             max_buffered: 4 * 1024 * 1024,

@@ -139,7 +139,9 @@ impl Session {
         if self.session_update_pending {
             self.session_update_pending = false;
             if self.session_flow() && self.ended.is_none() {
-                let delta = self.recv.take_update();
+                let delta = self
+                    .recv
+                    .take_update_growing(self.config.max_session_window);
                 if delta > 0 {
                     self.control.push_back(Frame::WindowUpdate(WindowUpdate {
                         stream_id: 0,

@@ -92,6 +92,9 @@ pub fn config(options: &JsValue) -> Result<Config, JsValue> {
     if let Some(n) = uint(options, "sessionWindowSize") {
         c.session_window = n.clamp(64 * 1024, crate::session::MAX_WINDOW as u32);
     }
+    if let Some(n) = uint(options, "maxSessionWindow") {
+        c.max_session_window = n.min(crate::session::MAX_WINDOW as u32);
+    }
     if let Some(n) = uint(options, "maxConcurrentStreams") {
         c.max_concurrent_streams = n;
     }
