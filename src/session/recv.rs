@@ -188,6 +188,12 @@ impl Session {
             self.credit_session(len);
             return self.on_data_for_unknown_stream(id);
         };
+        if s.has(flag::RESET) {
+            // The peer reset it and its unread data is kept for the application: this frame
+            // was in flight. Counted and returned (S-58), otherwise ignored (S-26).
+            self.credit_session(len);
+            return;
+        }
         let error = if s.has(flag::REMOTE_CLOSED) {
             Some(RstStatus::STREAM_ALREADY_CLOSED) // S-22
         } else if local && !s.has(flag::REPLIED) {
@@ -354,6 +360,9 @@ impl Session {
         let Some(s) = self.streams.get_mut(id) else {
             return self.on_headers_for_unknown_stream(id);
         };
+        if s.has(flag::RESET) {
+            return; // in flight when the peer reset it (S-26)
+        }
         let error = if !local || s.has(flag::PUSH) {
             Some(RstStatus::PROTOCOL_ERROR) // a reply to the peer's own stream, S-84
         } else if s.has(flag::REPLIED) {
@@ -394,6 +403,9 @@ impl Session {
         let Some(s) = self.streams.get_mut(id) else {
             return self.on_headers_for_unknown_stream(id);
         };
+        if s.has(flag::RESET) {
+            return; // in flight when the peer reset it (S-26), like DATA above
+        }
         if s.has(flag::REMOTE_CLOSED) {
             return self.stream_error(id, RstStatus::STREAM_ALREADY_CLOSED); // S-22
         }
