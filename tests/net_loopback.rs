@@ -250,3 +250,87 @@ async fn flush_waits_until_queued_data_is_written_so_a_reset_loses_nothing() {
     }
     assert_eq!(n, 60_000);
 }
+
+/// A server that answers every stream with `size` bytes, in 64 KiB sends.
+async fn sending_server(listener: TcpListener, config: Config, size: usize) {
+    let Ok((tcp, _)) = listener.accept().await else {
+        return;
+    };
+    let (conn, driver) = net::server(tcp, config);
+    tokio::spawn(driver);
+    while let Some(mut stream) = conn.accept().await {
+        tokio::spawn(async move {
+            let headers = spdy3::http::response_headers(200);
+            if stream.reply(headers, false).is_err() {
+                return;
+            }
+            let chunk = body(64 << 10, 7);
+            for i in 0..size / chunk.len() {
+                let last = i + 1 == size / chunk.len();
+                if stream.send(chunk.clone(), last).await.is_err() {
+                    return;
+                }
+            }
+        });
+    }
+}
+
+/// Opens one stream to a `sending_server`; reads `prompt` bytes as they come, then waits
+/// (reading nothing) until the client holds more than `hold` bytes unread, then reads the
+/// rest. Returns the bytes read; bounded in time.
+async fn read_with_a_pause(config: Config, size: usize, prompt: usize, hold: usize) -> usize {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(sending_server(listener, config.clone(), size));
+    let tcp = TcpStream::connect(addr).await.unwrap();
+    let (conn, driver) = net::client(tcp, config);
+    tokio::spawn(driver);
+    let mut s = conn
+        .open(
+            request("/"),
+            OpenOptions {
+                fin: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    s.response().await.unwrap();
+    let wait = std::time::Duration::from_secs(20);
+    tokio::time::timeout(wait, async {
+        let mut got = 0;
+        while got < prompt {
+            got += s.recv().await.unwrap().unwrap().len();
+        }
+        while conn.stats().recv_buffered <= hold {
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        }
+        while let Some(chunk) = s.recv().await {
+            got += chunk.unwrap().len();
+        }
+        got
+    })
+    .await
+    .expect("the transfer stalled")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn input_paused_for_unread_data_resumes_when_the_application_reads() {
+    // Lenient flow control (Kubernetes): no windows, so the session stops reading the
+    // socket above `max_buffered` unread; reading must restart the driver at once.
+    let config = Config {
+        max_buffered: 64 << 10,
+        ..Config::kubernetes()
+    };
+    let got = read_with_a_pause(config, 4 << 20, 0, 64 << 10).await;
+    assert_eq!(got, 4 << 20);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grown_windows_let_unread_data_pass_max_buffered_without_stalling() {
+    // SPDY/3.1: after 40 MiB read promptly the windows have grown to 16 MiB; a pause then
+    // lets more than `max_buffered` (4 MiB) arrive unread. The windows bound it, not a
+    // stop of the socket that nothing would lift.
+    let got = read_with_a_pause(Config::default(), 64 << 20, 40 << 20, 5 << 20).await;
+    assert_eq!(got, 64 << 20);
+}

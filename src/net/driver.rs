@@ -68,7 +68,8 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Future for Driver<T> {
             let mut progress = false;
             let now = inner.now();
             // Input, while the session wants it (its backpressure).
-            if !this.read_closed && inner.session.wants_input() {
+            inner.input_paused = !this.read_closed && !inner.session.wants_input();
+            if !this.read_closed && !inner.input_paused {
                 let buf = inner.session.input_buffer();
                 if buf.capacity() - buf.len() < READ_MIN {
                     buf.reserve(READ_BLOCK);

@@ -67,6 +67,9 @@ pub(crate) struct Inner {
     pub flush_wakers: Vec<Waker>,
     /// The driver has nothing left to write (set by the driver after each round).
     pub output_idle: bool,
+    /// The driver stopped reading the socket because the session wanted no input (its
+    /// backpressure); a read that makes it want input again wakes the driver.
+    pub input_paused: bool,
     /// Why the session ended, once it has.
     pub closed: Option<Error>,
     /// Connection and stream handles alive; at 0 the session shuts down gracefully.
@@ -92,6 +95,7 @@ impl Shared {
                 close_wakers: Vec::new(),
                 flush_wakers: Vec::new(),
                 output_idle: true,
+                input_paused: false,
                 closed: None,
                 handles: 0,
             }),

@@ -174,8 +174,9 @@ impl Stream {
         let mut inner = self.shared.lock();
         match inner.session.read(id, max) {
             Ok(Read::Data(b)) => {
-                if inner.session.has_pending_output() {
-                    inner.wake_driver(); // a window update is due
+                let resume_input = inner.input_paused && inner.session.wants_input();
+                if resume_input || inner.session.has_pending_output() {
+                    inner.wake_driver(); // input may go on, or a window update is due
                 }
                 Poll::Ready(Some(Ok(b)))
             }

@@ -139,8 +139,8 @@ pub struct Config {
     /// Largest DATA payload we send in one frame, so one stream cannot hold the connection
     /// for long. Default 16 KiB.
     pub max_data_frame: usize,
-    /// In [`FlowControl::Lenient`] mode, unread bytes above which the session stops asking
-    /// for input. Default 4 MiB.
+    /// Without a session window ([`FlowControl::Lenient`] and [`FlowControl::Spdy3`]),
+    /// unread bytes above which the session stops asking for input. Default 4 MiB.
     pub max_buffered: usize,
     /// Most received DATA payloads held unread as slices of the input buffer (zero copy),
     /// across the session; further payloads are copied until some are read. A slice keeps

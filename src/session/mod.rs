@@ -365,9 +365,11 @@ impl Session {
         if self.ended.is_some() {
             return false;
         }
-        let unread = self.unread;
+        // With a session window the windows bound unread data; without one (SPDY/3,
+        // lenient) `max_buffered` does.
+        let unread_ok = self.session_flow() || self.unread <= self.config.max_buffered;
         let pending_control = self.urgent.len() + self.control.len();
-        unread <= self.config.max_buffered
+        unread_ok
             && self.input.len() <= self.config.decoder.max_control_payload as usize + 8
             && pending_control < 1024
     }
