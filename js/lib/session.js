@@ -329,9 +329,13 @@ class SpdySession extends EventEmitter {
     s.removeListener('data', this._onData);
     s.removeListener('drain', this._onDrain);
     if (!s.destroyed) {
-      // Let the final frames reach the peer, but never keep the process alive for them.
+      // Let the final frames reach the peer, but never keep the process alive for them:
+      // what the peer still sends is discarded (its FIN then closes the socket at once),
+      // and a peer that never closes is cut after a second, however much it sends.
       s.end();
-      s.setTimeout?.(1000, () => s.destroy());
+      s.resume();
+      const cut = setTimeout(() => s.destroy(), 1000).unref();
+      s.once('close', () => clearTimeout(cut));
     }
     if (err && this.listenerCount('error') > 0) this.emit('error', err);
     this.emit('close');
