@@ -1462,3 +1462,59 @@ fn s84_a_client_never_sends_on_a_pushed_stream() {
     h.s.reset(2, RstStatus::CANCEL).unwrap();
     assert_eq!(rsts(&h.drain()), [(2, RstStatus::CANCEL)]);
 }
+
+#[test]
+fn s26_a_stream_the_peer_reset_with_data_unread_takes_no_second_reset() {
+    // Server side: the peer resets stream 1 after 2000 bytes nobody has read yet, then
+    // sends a WINDOW_UPDATE that would overflow it and reuses its id.
+    let mut h = H::server();
+    h.peer_opens(1, false);
+    h.send(&RawPeer::data(1, &[5; 2000], false));
+    h.events();
+    let mut late = rst(1, RstStatus::CANCEL);
+    late.extend(wu(1, 0x7fff_ffff));
+    let sent = h.send(&late);
+    assert!(
+        rsts(&sent).is_empty(),
+        "nothing is sent on it (S-26): {sent:?}"
+    );
+    let resets: Vec<_> = h
+        .events()
+        .into_iter()
+        .filter(|e| matches!(e, Event::StreamReset { .. }))
+        .collect();
+    assert_eq!(resets.len(), 1, "told once: {resets:?}");
+    match h.s.read(1, 4096) {
+        Ok(Read::Data(b)) => assert_eq!(b.len(), 2000),
+        other => panic!("the unread data is kept: {other:?}"),
+    }
+    // Its id coming round again is an id going down (S-15), not a live id's reuse.
+    let b = h.peer.syn_stream(1, 0, &RawPeer::request("/"), true, false);
+    let sent = h.send(&b);
+    assert_session_error(&mut h, &sent, "S-15");
+
+    // Client side: a GOAWAY naming an earlier last-good id does not turn a stream the
+    // peer answered and reset into a refused one (which would invite a retry).
+    let mut c = H::client();
+    let id = c.open(true);
+    let b = c.peer.syn_reply(id, &RawPeer::response(), false);
+    c.send(&b);
+    c.send(&RawPeer::data(id, b"abc", false));
+    c.send(&rst(id, RstStatus::CANCEL));
+    c.events();
+    c.send(&encode(&Frame::GoAway(GoAway {
+        last_good_stream_id: 0,
+        status: GoAwayStatus::OK,
+    })));
+    assert!(
+        !c.events().iter().any(|e| matches!(
+            e,
+            Event::StreamReset {
+                error: StreamError::Refused,
+                ..
+            }
+        )),
+        "not refused"
+    );
+    assert!(matches!(c.s.read(id, 16), Ok(Read::Data(_))));
+}

@@ -595,7 +595,9 @@ async fn our_client_bodies_larger_than_small_windows() {
     bounded(async {
         let config = Config {
             initial_window: 16 * 1024,
+            max_stream_window: 0,
             session_window: 64 * 1024,
+            max_session_window: 0,
             ..Config::default()
         };
         let mut t = their_server(&["--window", "65536"], config).await;
@@ -1041,9 +1043,12 @@ async fn their_client_runs_100_concurrent_streams_on_our_server() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn their_client_bodies_larger_than_small_windows() {
     bounded(async {
+        // Fixed windows: no growth for readers that keep up.
         let config = Config {
             initial_window: 16 * 1024,
+            max_stream_window: 0,
             session_window: 64 * 1024,
+            max_session_window: 0,
             ..Config::default()
         };
         let mut server = OurServer::start(config).await;

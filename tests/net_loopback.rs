@@ -334,3 +334,56 @@ async fn grown_windows_let_unread_data_pass_max_buffered_without_stalling() {
     let got = read_with_a_pause(Config::default(), 64 << 20, 40 << 20, 5 << 20).await;
     assert_eq!(got, 64 << 20);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reading_the_last_stream_to_its_end_completes_a_draining_session() {
+    // A scripted server answers stream 1 with 3 bytes and FIN, then reads and ignores
+    // everything (no GOAWAY back, no close). The client sends GOAWAY, then reads its one
+    // stream to the end: that ends the session, which must close with no further socket
+    // activity to wake the driver.
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (mut tcp, _) = listener.accept().await.unwrap();
+        let mut buf = vec![0u8; 4096];
+        let _ = tcp.read(&mut buf).await; // SETTINGS, WINDOW_UPDATE, SYN_STREAM
+        let mut peer = spdy3::testing::RawPeer::new();
+        let mut answer = peer.syn_reply(1, &spdy3::testing::RawPeer::response(), false);
+        answer.extend(spdy3::testing::RawPeer::data(1, b"abc", true));
+        tcp.write_all(&answer).await.unwrap();
+        while tcp.read(&mut buf).await.is_ok_and(|n| n > 0) {}
+    });
+    let tcp = TcpStream::connect(addr).await.unwrap();
+    let (conn, driver) = net::client(tcp, Config::default());
+    let driver = tokio::spawn(driver);
+    let mut s = conn
+        .open(
+            request("/"),
+            OpenOptions {
+                fin: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    s.response().await.unwrap();
+    while conn.stats().recv_buffered < 3 {
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    conn.goaway();
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let mut got = 0;
+    while let Some(chunk) = s.recv().await {
+        got += chunk.unwrap().len();
+    }
+    assert_eq!(got, 3);
+    let wait = std::time::Duration::from_secs(5);
+    tokio::time::timeout(wait, conn.closed())
+        .await
+        .expect("the session ended");
+    tokio::time::timeout(wait, driver)
+        .await
+        .expect("the driver finished")
+        .unwrap()
+        .unwrap();
+}

@@ -37,7 +37,7 @@ function fromCore(err) {
  * peer resets in the same read still takes respond() and write()).
  */
 function goneInCore(err, stream) {
-  return !stream.destroyed
+  return !stream.destroyed && !stream._goneFromCore
     && (err?.code === 'ERR_SPDY_UNKNOWN_STREAM' || err?.code === 'ERR_SPDY_SESSION_CLOSED');
 }
 

@@ -181,10 +181,15 @@ impl Stream {
                 Poll::Ready(Some(Ok(b)))
             }
             // The end of data that arrived before a peer's reset: the read ends with the reset.
-            Ok(Read::Fin) => match inner.slots.get(&id).and_then(|s| s.error.clone()) {
-                Some(e) => Poll::Ready(Some(Err(e))),
-                None => Poll::Ready(None),
-            },
+            // Reading the end removes the stream, which may end a draining session: the
+            // driver dispatches that and writes what follows.
+            Ok(Read::Fin) => {
+                inner.wake_driver();
+                match inner.slots.get(&id).and_then(|s| s.error.clone()) {
+                    Some(e) => Poll::Ready(Some(Err(e))),
+                    None => Poll::Ready(None),
+                }
+            }
             Ok(Read::Pending) => {
                 if let Some(e) = stream_error(&inner, id) {
                     return Poll::Ready(Some(Err(e)));

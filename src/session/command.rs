@@ -399,11 +399,11 @@ impl Session {
             if s.recv_buf.is_empty() && !s.has(flag::REMOTE_CLOSED) {
                 s.clear(flag::READABLE_SENT);
             }
-            let update = enforce && s.recv.consume(n) && !s.has(flag::REMOTE_CLOSED);
+            let update = enforce && s.recv.consume_read(n) && !s.has(flag::REMOTE_CLOSED);
             if update {
                 self.schedule_stream_update(stream_id);
             }
-            self.credit_session(n);
+            self.credit_session_read(n);
             return Ok(Read::Data(chunk));
         }
         if s.has(flag::REMOTE_CLOSED) {

@@ -124,11 +124,13 @@ pub struct Config {
     /// twice its size). It bounds the unread data one stream can hold; `initial_window` or
     /// less turns growth off. Default 16 MiB.
     pub max_stream_window: u32,
-    /// The session receive window we grant (raised from 64 KiB with WINDOW_UPDATE(0) at
-    /// start). It bounds the unread data of all streams together. Default 4 MiB.
+    /// The session receive window we grant at first (raised from 64 KiB with
+    /// WINDOW_UPDATE(0) at start). With `max_session_window` it bounds the unread data of
+    /// all streams together. Default 4 MiB.
     pub session_window: u32,
     /// How far the session window may grow beyond `session_window` for an application
-    /// that keeps up (doubling each time it has consumed twice the window), so that a fast
+    /// that keeps up (doubling each time it has read twice the window; data dropped
+    /// unread does not count), so that a fast
     /// transfer is not held up by the data in flight in the transport's buffers. It bounds
     /// the unread data of all streams together; `session_window` or less turns growth off.
     /// Default 16 MiB.

@@ -18,7 +18,7 @@ pub(super) struct RecvWindow {
     pub unacked: u32,
     /// The window size we advertise.
     pub size: u32,
-    /// Bytes consumed since the window last grew (see `take_update_growing`).
+    /// Bytes the application read since the window last grew (see `take_update_growing`).
     consumed: u64,
 }
 
@@ -50,6 +50,13 @@ impl RecvWindow {
         self.update_due()
     }
 
+    /// Like [`consume`](Self::consume), for bytes the application read: only these count
+    /// towards growing the window (`take_update_growing`); data dropped unread does not.
+    pub fn consume_read(&mut self, n: usize) -> bool {
+        self.consumed += n as u64;
+        self.consume(n)
+    }
+
     /// True when half the window or more is waiting to be returned.
     pub fn update_due(&self) -> bool {
         self.unacked > 0 && self.unacked >= self.size / 2
@@ -69,7 +76,6 @@ impl RecvWindow {
     /// stream read briefly and cancelled (a Range request) lets the peer send little more
     /// than it read.
     pub fn take_update_growing(&mut self, limit: u32) -> u32 {
-        self.consumed += u64::from(self.unacked);
         let mut extra = 0;
         if self.size < limit && self.consumed >= 2 * u64::from(self.size) {
             let grown = self.size.saturating_mul(2).min(limit);
@@ -123,7 +129,7 @@ mod tests {
         let mut sizes = alloc::vec::Vec::new();
         for _ in 0..12 {
             assert!(w.receive(50));
-            w.consume(50);
+            w.consume_read(50);
             let delta = w.take_update_growing(400);
             sizes.push((w.size, delta));
         }
@@ -135,9 +141,17 @@ mod tests {
         // A brief reader never grows its window.
         let mut brief = RecvWindow::new(100);
         assert!(brief.receive(100));
-        brief.consume(100);
+        brief.consume_read(100);
         assert_eq!(brief.take_update_growing(400), 100);
         assert_eq!(brief.size, 100);
+        // Data dropped unread returns credit but never grows the window.
+        let mut dropped = RecvWindow::new(100);
+        for _ in 0..12 {
+            assert!(dropped.receive(50));
+            dropped.consume(50);
+            assert_eq!(dropped.take_update_growing(400), 50);
+        }
+        assert_eq!(dropped.size, 100);
     }
 
     #[test]

@@ -148,6 +148,15 @@ impl Session {
         }
     }
 
+    /// Like [`credit_session`](Self::credit_session) for data the application read: it
+    /// also counts towards growing the session window.
+    pub(super) fn credit_session_read(&mut self, n: usize) {
+        if self.session_flow() && n > 0 {
+            self.recv.consume_read(n);
+            self.session_update_pending |= self.recv.session_update_due();
+        }
+    }
+
     /// Tells an application refused for the concurrency limit that it may open again.
     pub(super) fn notify_can_open(&mut self) {
         if self.open_refused && self.can_open() {

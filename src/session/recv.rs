@@ -271,7 +271,9 @@ impl Session {
             return self.protocol_error("S-17");
         }
         if id <= self.last_peer_stream_id {
-            if self.streams.contains(id) {
+            // A live id reused: S-16. A stream the peer itself reset (kept here only for
+            // its unread data) is not live for it: its id going round again is S-15.
+            if self.streams.get(id).is_some_and(|s| !s.has(flag::RESET)) {
                 return self.stream_error(id, RstStatus::PROTOCOL_ERROR); // S-16
             }
             return self.protocol_error("S-15");
@@ -575,6 +577,8 @@ impl Session {
             .streams
             .ids()
             .filter(|&id| self.is_local_id(id) && id > f.last_good_stream_id)
+            // A stream the peer reset already had its answer (and keeps its unread data).
+            .filter(|&id| self.streams.get(id).is_some_and(|s| !s.has(flag::RESET)))
             .collect();
         for id in refused {
             self.drop_stream(id, Some(StreamError::Refused));
@@ -618,6 +622,9 @@ impl Session {
         let Some(s) = self.streams.get_mut(f.stream_id) else {
             return; // S-60: closed or unknown
         };
+        if s.has(flag::RESET) {
+            return; // the peer reset it; kept only for its unread data (S-26)
+        }
         if !grow_send_window(&mut s.send_window, f.delta) {
             return self.stream_error(f.stream_id, RstStatus::FLOW_CONTROL_ERROR);
             // S-55
