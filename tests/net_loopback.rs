@@ -346,8 +346,21 @@ async fn reading_the_last_stream_to_its_end_completes_a_draining_session() {
     tokio::spawn(async move {
         let (mut tcp, _) = listener.accept().await.unwrap();
         let mut buf = vec![0u8; 4096];
-        let _ = tcp.read(&mut buf).await; // SETTINGS, WINDOW_UPDATE, SYN_STREAM
         let mut peer = spdy3::testing::RawPeer::new();
+        // Read until the client's SYN_STREAM has arrived (it follows its SETTINGS).
+        loop {
+            let n = tcp.read(&mut buf).await.unwrap_or(0);
+            if n == 0 {
+                return;
+            }
+            let frames = peer.receive(&buf[..n]);
+            if frames
+                .iter()
+                .any(|f| matches!(f.frame, spdy3::frame::Frame::SynStream(_)))
+            {
+                break;
+            }
+        }
         let mut answer = peer.syn_reply(1, &spdy3::testing::RawPeer::response(), false);
         answer.extend(spdy3::testing::RawPeer::data(1, b"abc", true));
         tcp.write_all(&answer).await.unwrap();
@@ -356,20 +369,21 @@ async fn reading_the_last_stream_to_its_end_completes_a_draining_session() {
     let tcp = TcpStream::connect(addr).await.unwrap();
     let (conn, driver) = net::client(tcp, Config::default());
     let driver = tokio::spawn(driver);
-    let mut s = conn
-        .open(
-            request("/"),
-            OpenOptions {
-                fin: true,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-    s.response().await.unwrap();
-    while conn.stats().recv_buffered < 3 {
-        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
-    }
+    let wait = std::time::Duration::from_secs(5);
+    let opts = OpenOptions {
+        fin: true,
+        ..Default::default()
+    };
+    let mut s = tokio::time::timeout(wait, async {
+        let mut s = conn.open(request("/"), opts).await.unwrap();
+        s.response().await.unwrap();
+        while conn.stats().recv_buffered < 3 {
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        }
+        s
+    })
+    .await
+    .expect("the answer arrived");
     conn.goaway();
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     let mut got = 0;
@@ -377,7 +391,6 @@ async fn reading_the_last_stream_to_its_end_completes_a_draining_session() {
         got += chunk.unwrap().len();
     }
     assert_eq!(got, 3);
-    let wait = std::time::Duration::from_secs(5);
     tokio::time::timeout(wait, conn.closed())
         .await
         .expect("the session ended");
