@@ -86,9 +86,11 @@ impl EventLedger {
                 assert!(!seen.reset, "{event:?} after the stream's reset");
             }
             Event::Readable { stream_id } => {
+                assert!(!self.session_closed, "{event:?} after Closed");
                 self.live(*stream_id, event);
             }
             Event::StreamReset { stream_id, .. } => {
+                assert!(!self.session_closed, "{event:?} after Closed");
                 let seen = self.live(*stream_id, event);
                 assert!(!seen.reset, "stream {stream_id} reset twice");
                 seen.reset = true;
