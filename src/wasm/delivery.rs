@@ -1,9 +1,9 @@
 //! Handing received data to JavaScript. The socket chunk given to `input` is copied once
 //! into the session's input buffer for decoding; DATA payloads are slices of that buffer.
-//! A payload read in the same `input` call that lies wholly inside the chunk's copy is
-//! handed out as a subarray of the caller's own chunk: no copy out of wasm memory. Other
-//! payloads (from earlier chunks, read later, or spanning two chunks) are copied into one
-//! new array per run.
+//! A payload read in the same `input` call that lies wholly inside the chunk's copy, and
+//! is at least a quarter of it, is handed out as a subarray of the caller's own chunk: no
+//! copy out of wasm memory. Other payloads (smaller ones, ones from earlier chunks or read
+//! later, ones spanning two chunks) are copied into one new array per run.
 
 use bytes::Bytes;
 use js_sys::Uint8Array;
@@ -28,8 +28,13 @@ impl InputChunk {
         }
     }
 
-    /// Where `piece` lies in the chunk, if it lies wholly inside it.
+    /// Where `piece` lies in the chunk, if it lies wholly inside it and is at least a
+    /// quarter of it: a view keeps the whole chunk alive for as long as the application
+    /// holds it, so small pieces are copied and unread data pins at most four times itself.
     fn range_of(&self, piece: &[u8]) -> Option<(u32, u32)> {
+        if piece.len() * 4 < self.len {
+            return None;
+        }
         let start = (piece.as_ptr() as usize).checked_sub(self.at)?;
         let end = start + piece.len();
         (end <= self.len).then_some((start as u32, end as u32))
