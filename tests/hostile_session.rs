@@ -8,9 +8,6 @@
 //! reaction and bound; `the_table_in_fuzzing_md_states_every_reaction` keeps it true.
 //! Run with `--nocapture` to see the measured figures.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-
 use bytes::Bytes;
 use spdy3::frame::*;
 use spdy3::header_block::HeaderList;
@@ -20,67 +17,18 @@ use spdy3::time::{Duration, Instant};
 
 // ------------------------------------------------------------------ counting allocator
 
-/// What the allocator saw on this thread since [`measure`] began.
-#[derive(Clone, Copy, Debug, Default)]
-struct Counts {
-    /// Calls to alloc, alloc_zeroed and realloc.
-    allocations: u64,
-    /// Bytes those calls asked for.
-    bytes: u64,
-    /// Bytes allocated minus bytes freed.
-    live: i64,
-    /// The highest `live` reached.
-    peak: i64,
-}
-
-thread_local! {
-    static COUNTS: Cell<Counts> = const {
-        Cell::new(Counts { allocations: 0, bytes: 0, live: 0, peak: 0 })
-    };
-}
-
-fn note(grown: usize, freed: usize, call: bool) {
-    // `try_with`: allocations during thread teardown find no counter and are not counted.
-    let _ = COUNTS.try_with(|c| {
-        let mut n = c.get();
-        n.allocations += u64::from(call);
-        n.bytes += grown as u64;
-        n.live += grown as i64 - freed as i64;
-        n.peak = n.peak.max(n.live);
-        c.set(n);
-    });
-}
-
-struct Counting;
-
-// SAFETY: every call is forwarded unchanged to the system allocator.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        note(layout.size(), 0, true);
-        System.alloc(layout)
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        note(layout.size(), 0, true);
-        System.alloc_zeroed(layout)
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        note(0, layout.size(), false);
-        System.dealloc(ptr, layout)
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        note(new_size, layout.size(), true);
-        System.realloc(ptr, layout, new_size)
-    }
-}
+#[path = "common/counting_alloc.rs"]
+mod counting_alloc;
+use counting_alloc::{Counting, Counts};
 
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
 
 /// Runs `f` with the counters at zero and returns what it allocated.
 fn measure(f: impl FnOnce()) -> Counts {
-    COUNTS.with(|c| c.set(Counts::default()));
+    counting_alloc::reset();
     f();
-    COUNTS.with(|c| c.get())
+    counting_alloc::counts()
 }
 
 // ------------------------------------------------------------------ the target
