@@ -1,7 +1,8 @@
 //! The tokio adapter on loopback TCP against a raw tokio socket copy, in one run: one-stream
 //! 256 MiB, 16 streams, 1 KiB request/response with 100 in flight, open / read 64 KiB /
 //! reset churn, CPU seconds per GiB, peak RSS, and heap per idle stream with 10,000 open.
-//! Run with `cargo bench --bench net` (groups: `bulk`, `rr`, `churn`, `idle`).
+//! Run with `cargo bench --bench net` (groups: `bulk` (or only one of its cases: `bulk1`,
+//! `bulk16`), `rr`, `churn`, `idle`).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, Ordering};
@@ -132,7 +133,8 @@ async fn download(conn: &Connection) -> usize {
     n
 }
 
-async fn raw_tcp(total: usize) -> (f64, f64) {
+/// A raw tokio socket copy of `total` bytes; the bytes received.
+async fn raw_tcp(total: usize) -> usize {
     let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = l.local_addr().unwrap();
     tokio::spawn(async move {
@@ -147,44 +149,92 @@ async fn raw_tcp(total: usize) -> (f64, f64) {
     });
     let mut tcp = TcpStream::connect(addr).await.unwrap();
     let mut buf = vec![0u8; CHUNK];
-    let (t0, c0) = (Instant::now(), cpu_seconds());
     let mut n = 0;
     while n < total {
         n += tcp.read(&mut buf).await.unwrap();
     }
-    (t0.elapsed().as_secs_f64(), cpu_seconds() - c0)
+    n
 }
 
-fn report(label: &str, bytes: usize, secs: f64, cpu: f64, baseline: Option<f64>) -> f64 {
-    let mbps = bytes as f64 / secs / 1e6;
-    let gib = bytes as f64 / (1u64 << 30) as f64;
-    let vs = baseline.map_or(String::new(), |b| {
-        format!(", {:.0} % of raw TCP", 100.0 * mbps / b)
-    });
-    println!(
-        "{label}: {mbps:.0} MB/s ({:.2} s, {:.2} CPU s per GiB{vs})",
-        secs,
-        cpu / gib
-    );
-    mbps
+/// Rounds of each bulk case, interleaved with the raw copy so that all see the same
+/// machine; the median round is reported.
+const ROUNDS: usize = 5;
+
+/// One case's rounds: bytes moved, wall seconds and CPU seconds of each.
+#[derive(Default)]
+struct Runs {
+    bytes: usize,
+    secs: Vec<f64>,
+    cpu: Vec<f64>,
 }
 
-async fn bulk() {
+impl Runs {
+    async fn time<F: std::future::Future<Output = usize>>(&mut self, run: F) {
+        let (t0, c0) = (Instant::now(), cpu_seconds());
+        self.bytes = run.await;
+        self.secs.push(t0.elapsed().as_secs_f64());
+        self.cpu.push(cpu_seconds() - c0);
+    }
+
+    fn mbps(&self) -> Vec<f64> {
+        let mut v: Vec<f64> = self
+            .secs
+            .iter()
+            .map(|s| self.bytes as f64 / s / 1e6)
+            .collect();
+        v.sort_by(f64::total_cmp);
+        v
+    }
+
+    /// Prints the median MB/s, the range, CPU per GiB (median) and the share of `baseline`.
+    fn report(&self, label: &str, baseline: Option<f64>) -> f64 {
+        let v = self.mbps();
+        let median = v[v.len() / 2];
+        let mut cpu = self.cpu.clone();
+        cpu.sort_by(f64::total_cmp);
+        let gib = self.bytes as f64 / (1u64 << 30) as f64;
+        let vs = baseline.map_or(String::new(), |b| {
+            format!(", {:.0} % of raw TCP", 100.0 * median / b)
+        });
+        println!(
+            "{label}: {median:.0} MB/s (median of {} rounds, {:.0}–{:.0}; {:.2} CPU s per GiB{vs})",
+            v.len(),
+            v[0],
+            v[v.len() - 1],
+            cpu[cpu.len() / 2] / gib
+        );
+        median
+    }
+}
+
+async fn bulk(one: bool, many: bool) {
     let total = 256 * MIB;
-    let (secs, cpu) = raw_tcp(total).await;
-    let raw = report("raw tokio TCP copy, 256 MiB", total, secs, cpu, None);
-    let conn = pair(move |c| serve_bulk(c, total)).await;
-    let (t0, c0) = (Instant::now(), cpu_seconds());
-    assert_eq!(download(&conn).await, total);
-    report(
-        "spdy3, one stream, 256 MiB",
-        total,
-        t0.elapsed().as_secs_f64(),
-        cpu_seconds() - c0,
-        Some(raw),
-    );
-    let conn = pair(move |c| serve_bulk(c, 16 * MIB)).await;
-    let (t0, c0) = (Instant::now(), cpu_seconds());
+    let single = pair(move |c| serve_bulk(c, total)).await;
+    let multi = pair(move |c| serve_bulk(c, 16 * MIB)).await;
+    let (mut raw, mut one_runs, mut many_runs) =
+        (Runs::default(), Runs::default(), Runs::default());
+    for _ in 0..ROUNDS {
+        raw.time(raw_tcp(total)).await;
+        if one {
+            one_runs.time(download(&single)).await;
+            assert_eq!(one_runs.bytes, total);
+        }
+        if many {
+            many_runs.time(download_16(&multi)).await;
+            assert_eq!(many_runs.bytes, total);
+        }
+    }
+    let raw = raw.report("raw tokio TCP copy, 256 MiB", None);
+    if one {
+        one_runs.report("spdy3, one stream, 256 MiB", Some(raw));
+    }
+    if many {
+        many_runs.report("spdy3, 16 streams × 16 MiB", Some(raw));
+    }
+}
+
+/// 16 concurrent downloads; the bytes received.
+async fn download_16(conn: &Connection) -> usize {
     let tasks: Vec<_> = (0..16)
         .map(|_| {
             let conn = conn.clone();
@@ -195,13 +245,7 @@ async fn bulk() {
     for t in tasks {
         n += t.await.unwrap();
     }
-    report(
-        "spdy3, 16 streams × 16 MiB",
-        n,
-        t0.elapsed().as_secs_f64(),
-        cpu_seconds() - c0,
-        Some(raw),
-    );
+    n
 }
 
 async fn request_response() {
@@ -339,8 +383,8 @@ fn main() {
         .build()
         .unwrap();
     rt.block_on(async {
-        if run("bulk") {
-            bulk().await;
+        if run("bulk") || run("bulk1") || run("bulk16") {
+            bulk(!run("bulk16") || run("bulk"), !run("bulk1") || run("bulk")).await;
         }
         if run("rr") {
             request_response().await;

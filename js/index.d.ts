@@ -43,16 +43,16 @@ export interface SessionOptions {
   sessionWindowSize?: number;
   /** How far the session window grows for an application that keeps up (default 16 MiB). */
   maxSessionWindow?: number;
-  /** Bytes accepted ahead of the socket per session (default 1 MiB). */
+  /** Bytes accepted ahead of the socket per session (default 2 MiB). */
   maxSendBuffer?: number;
-  /** The most of maxSendBuffer one stream may hold (default 256 KiB). */
+  /** The most of maxSendBuffer one stream may hold (default 512 KiB). */
   maxStreamSendBuffer?: number;
   /** Largest DATA frame we send (default 16 KiB). */
   maxDataFrame?: number;
   /** Unread bytes before input pauses in lenient mode (default 4 MiB). */
   maxBuffered?: number;
-  /** Unread DATA payloads kept without a copy, each pinning its input block (default 32). */
-  maxHeldSlices?: number;
+  /** Input blocks that unread DATA payloads kept without a copy may pin (default 32). */
+  maxHeldBlocks?: number;
   /** Largest inflated header block kept (default 64 KiB). */
   maxHeaderListSize?: number;
   /** Inflation size that ends the session as a zlib bomb (default 1 MiB). */

@@ -319,7 +319,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     (
         "unread data pinning input blocks",
         "no error",
-        "≤ 32 unread payloads kept as slices of input blocks (`max_held_slices`), the rest and every payload < 1 KiB copied",
+        "unread payloads kept as slices pin ≤ 32 input blocks (`max_held_blocks`), the rest and every payload < 1 KiB copied",
     ),
     (
         "zero-window hold",
@@ -695,7 +695,7 @@ fn unread_data_pinning_input_blocks() {
     });
     for (o, rounds) in [(&small, 24), (&big, 240)] {
         assert_eq!(o.stats.recv_buffered, rounds * 1024);
-        assert_eq!(o.stats.held_slices, rounds.min(32));
+        assert_eq!(o.stats.held_blocks, rounds.min(32));
     }
     // The unread bytes, copied, and 32 pinned blocks at most.
     assert!(

@@ -1573,7 +1573,13 @@ fn a_fin_alone_after_the_data_was_read_stays_readable_through_eof() {
 #[test]
 fn a_busy_stream_leaves_send_buffer_room_so_priority_decides_what_goes_first() {
     let mb = 1 << 20;
-    let mut p = Pair::default_pair();
+    // A client window larger than a stream's share, so that the share is what binds.
+    let client = Config {
+        initial_window: 2 * mb as u32,
+        ..Config::default()
+    };
+    assert!(Config::default().max_stream_send_buffer < mb);
+    let mut p = Pair::new(client, Config::default());
     let now = p.now;
     let with_priority = |priority| OpenOptions {
         priority,
@@ -1601,7 +1607,7 @@ fn a_busy_stream_leaves_send_buffer_room_so_priority_decides_what_goes_first() {
     // Both are queued: the scheduler sends the urgent one's DATA first; the waiting stream
     // gets a frame only from the starvation guard.
     let mut wire = Vec::new();
-    p.server.poll_transmit(now, &mut wire, limit);
+    p.server.poll_transmit(now, &mut wire, 256 * 1024); // sixteen frames or so
     let mut decoder = spdy3::frame::Decoder::new(spdy3::frame::DecoderConfig::default());
     let mut input = bytes::BytesMut::from(&wire[..]);
     let mut order = Vec::new();

@@ -13,12 +13,12 @@
 //                        (default 16 MiB)
 //   sessionWindowSize    session receive window (default 4 MiB)
 //   maxSessionWindow     how far it grows for an application that keeps up (default 16 MiB)
-//   maxSendBuffer        bytes accepted ahead of the socket per session (default 1 MiB)
-//   maxStreamSendBuffer  the most of it one stream may hold (default 256 KiB)
+//   maxSendBuffer        bytes accepted ahead of the socket per session (default 2 MiB)
+//   maxStreamSendBuffer  the most of it one stream may hold (default 512 KiB)
 //   maxDataFrame         largest DATA frame we send (default 16 KiB)
 //   maxBuffered          unread bytes before input pauses, lenient mode (default 4 MiB)
-//   maxHeldSlices        unread DATA payloads kept without a copy, each pinning its input
-//                        block; the rest are copied (default 32)
+//   maxHeldBlocks        input blocks that unread DATA payloads kept without a copy may
+//                        pin; payloads of further blocks are copied (default 32)
 //   maxHeaderListSize    largest inflated header block kept (default 64 KiB)
 //   maxInflatedHeaderSize  inflation size that ends the session: zlib bomb (default 1 MiB)
 //   maxHeaderPairs       most headers in a block (default 1024)
@@ -34,7 +34,7 @@
 
 const PASSED = ['mode', 'http', 'flowControl', 'sessionWindowSize', 'maxSessionWindow', 'maxStreamWindow', 'maxSendBuffer',
   'maxStreamSendBuffer',
-  'maxDataFrame', 'maxBuffered', 'maxHeldSlices', 'maxHeaderListSize', 'maxInflatedHeaderSize',
+  'maxDataFrame', 'maxBuffered', 'maxHeldBlocks', 'maxHeaderListSize', 'maxInflatedHeaderSize',
   'maxHeaderPairs', 'maxControlFrame', 'compressionLevel', 'enablePush',
   'maxOutstandingPings', 'timeouts', 'floodLimits', 'scheme', 'authority',
   'sendSettingsAtStart'];

@@ -15,17 +15,17 @@ use bytes::{Buf, Bytes};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Sleep;
 
+use super::read_blocks::{ReadBlocks, READ_BLOCK};
 use super::shared::Shared;
 use super::Error;
 
 /// Most bytes taken from the session per write round.
 const WRITE_BATCH: usize = 512 * 1024;
-/// Size of a new read block. Received DATA is sliced from these blocks without a copy; the
-/// session holds at most `Config::max_held_slices` unread slices, so data nobody reads pins
-/// at most that many blocks.
-const READ_BLOCK: usize = 128 * 1024;
-/// Space below which a read starts a new block instead of filling the current one.
-const READ_MIN: usize = 16 * 1024;
+/// Bytes read in one poll after which the driver yields, so that the streams it woke (often
+/// queued behind it on the same worker) read their data before more arrives. Without it
+/// the driver reads until the session window is spent while readers wait, and each unread
+/// block stays pinned instead of being reused.
+const READ_PER_POLL: usize = 2 * READ_BLOCK;
 
 /// Pumps one connection. Spawn it (`tokio::spawn(driver)`); it completes when the session
 /// has ended and its last bytes were written, with the transport error if one stopped it.
@@ -36,6 +36,10 @@ pub struct Driver<T> {
     /// Bytes taken from the session, not yet written.
     out: VecDeque<Bytes>,
     sleep: Pin<Box<Sleep>>,
+    /// Read blocks: received DATA is sliced from them without a copy; the session keeps
+    /// unread slices in at most `Config::max_held_blocks` blocks, so data nobody reads pins
+    /// at most that many.
+    blocks: ReadBlocks,
     read_closed: bool,
     done: bool,
 }
@@ -47,6 +51,7 @@ impl<T> Driver<T> {
             shared,
             out: VecDeque::new(),
             sleep: Box::pin(tokio::time::sleep(std::time::Duration::from_secs(3600))),
+            blocks: ReadBlocks::default(),
             read_closed: false,
             done: false,
         }
@@ -64,6 +69,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Future for Driver<T> {
         let shared = this.shared.clone();
         let mut inner = shared.lock();
         inner.driver_waker = Some(cx.waker().clone());
+        let mut read_this_poll = 0;
         loop {
             let mut progress = false;
             let now = inner.now();
@@ -71,16 +77,15 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Future for Driver<T> {
             inner.input_paused = !this.read_closed && !inner.session.wants_input();
             if !this.read_closed && !inner.input_paused {
                 let buf = inner.session.input_buffer();
-                if buf.capacity() - buf.len() < READ_MIN {
-                    buf.reserve(READ_BLOCK);
-                }
+                this.blocks.prepare(buf);
                 match tokio_util::io::poll_read_buf(Pin::new(&mut this.io), cx, buf) {
                     Poll::Ready(Ok(0)) => {
                         this.read_closed = true;
                         inner.session.handle_eof(now);
                         progress = true;
                     }
-                    Poll::Ready(Ok(_)) => {
+                    Poll::Ready(Ok(n)) => {
+                        read_this_poll += n;
                         inner.session.handle_input(now);
                         progress = true;
                     }
@@ -154,6 +159,10 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Future for Driver<T> {
             }
             if !progress {
                 break;
+            }
+            if read_this_poll >= READ_PER_POLL {
+                cx.waker().wake_by_ref(); // more may be waiting: come back after the readers
+                return Poll::Pending;
             }
         }
         // Sleep until the session's next deadline.

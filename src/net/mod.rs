@@ -30,6 +30,7 @@ use std::prelude::rust_2021::*;
 mod connection;
 mod driver;
 pub mod http;
+mod read_blocks;
 mod shared;
 mod stream;
 pub mod upgrade;

@@ -392,9 +392,8 @@ impl Session {
             .get_mut(stream_id)
             .ok_or(CommandError::UnknownStream)?;
         let max = max.max(1);
-        if let Some((chunk, released_slice)) = s.recv_buf.take(max) {
+        if let Some(chunk) = s.recv_buf.take(max, &mut self.held) {
             let n = chunk.len();
-            self.held_slices -= usize::from(released_slice);
             self.unread -= n;
             if s.recv_buf.is_empty() && !s.has(flag::REMOTE_CLOSED) {
                 s.clear(flag::READABLE_SENT);

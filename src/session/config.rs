@@ -144,17 +144,18 @@ pub struct Config {
     /// Without a session window ([`FlowControl::Lenient`] and [`FlowControl::Spdy3`]),
     /// unread bytes above which the session stops asking for input. Default 4 MiB.
     pub max_buffered: usize,
-    /// Most received DATA payloads held unread as slices of the input buffer (zero copy),
-    /// across the session; further payloads are copied until some are read. A slice keeps
-    /// its whole input block alive, so this bounds the memory that data nobody reads can
-    /// pin to about this many input blocks beside the data itself. Default 32.
-    pub max_held_slices: usize,
+    /// Most input blocks that received DATA payloads held unread as slices of them (zero
+    /// copy) may keep alive, across the session; payloads of further blocks are copied until
+    /// some are read. This bounds the memory that data nobody reads can pin to this many
+    /// input blocks beside the data itself. Default 32.
+    pub max_held_blocks: usize,
     /// Data an application may queue for sending beyond nothing: the most bytes accepted
-    /// ahead of what has been written out, per session. Default 1 MiB.
+    /// ahead of what has been written out, per session. Default 2 MiB.
     pub max_send_buffer: usize,
     /// The most of `max_send_buffer` one stream may hold, so one busy stream leaves room
     /// for the others and the priority scheduler has frames of several streams to choose
-    /// from. Default 256 KiB.
+    /// from. Default 512 KiB: enough for a writer to refill while an adapter writes out a
+    /// batch, so one stream can keep a fast socket busy.
     pub max_stream_send_buffer: usize,
     /// Limits on received header blocks.
     pub header_limits: Limits,
@@ -192,9 +193,9 @@ impl Default for Config {
             max_concurrent_streams: 256,
             max_data_frame: 16 * 1024,
             max_buffered: 4 * 1024 * 1024,
-            max_held_slices: 32,
-            max_send_buffer: 1024 * 1024,
-            max_stream_send_buffer: 256 * 1024,
+            max_held_blocks: 32,
+            max_send_buffer: 2 * 1024 * 1024,
+            max_stream_send_buffer: 512 * 1024,
             header_limits: Limits::default(),
             decoder: DecoderConfig::default(),
             compression: CompressionOptions::default(),

@@ -60,10 +60,10 @@ impl Session {
         self.send_queued -= s.send_queued;
         self.unread -= s.recv_buf.len();
         if self.session_flow() {
-            self.held_slices -= s.credit_unread_into(&mut self.recv);
+            s.credit_unread_into(&mut self.recv, &mut self.held);
             self.session_update_pending |= self.recv.session_update_due();
         } else {
-            self.held_slices -= s.recv_buf.clear();
+            s.recv_buf.clear(&mut self.held);
         }
         if !s.has(flag::DISCARD) {
             if let Some(error) = error {

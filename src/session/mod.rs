@@ -68,6 +68,7 @@ mod config;
 mod event;
 mod flood;
 mod flow;
+mod held_blocks;
 mod lifecycle;
 mod recv;
 mod recv_buf;
@@ -115,9 +116,9 @@ pub struct Stats {
     pub active_remote: usize,
     /// Received bytes not yet read by the application.
     pub recv_buffered: usize,
-    /// Unread payloads held as slices of the input buffer, each keeping its input block
-    /// alive (at most [`Config::max_held_slices`]).
-    pub held_slices: usize,
+    /// Input blocks kept alive by unread payloads held as slices of them (at most
+    /// [`Config::max_held_blocks`]).
+    pub held_blocks: usize,
     /// DATA bytes accepted from the application and not yet written out.
     pub send_buffered: usize,
     /// Input bytes not yet decoded.
@@ -229,8 +230,8 @@ pub struct Session {
     send_queued: usize,
     /// Received DATA bytes of all streams not yet read.
     unread: usize,
-    /// Unread payloads held as slices of the input buffer (see `recv_buf`).
-    held_slices: usize,
+    /// Input blocks pinned by unread payloads (see `recv_buf`).
+    held: held_blocks::HeldBlocks,
     /// The largest stream window we ever advertised (or the 64 KiB default): data the peer
     /// sent against it before seeing a smaller one is tolerated (SPDY31.md §10.4).
     max_advertised_window: u32,
@@ -309,7 +310,7 @@ impl Session {
             writable_dirty: false,
             send_queued: 0,
             unread: 0,
-            held_slices: 0,
+            held: held_blocks::HeldBlocks::default(),
             max_advertised_window: DEFAULT_WINDOW.max(config.initial_window),
             peer_initial_window: DEFAULT_WINDOW,
             peer_max_concurrent: None,
@@ -392,7 +393,7 @@ impl Session {
         s.active_local = self.streams.active_local;
         s.active_remote = self.streams.active_remote;
         s.recv_buffered = self.unread;
-        s.held_slices = self.held_slices;
+        s.held_blocks = self.held.len();
         s.send_buffered = self.send_queued;
         s.input_buffered = self.input.len();
         s.send_window = self.send_window;

@@ -7,7 +7,7 @@ use bytes::{Bytes, BytesMut};
 use super::event::{Event, Initiator, RemoteSettings, SessionError, SessionErrorKind, StreamError};
 use super::flow::{grow_send_window, MAX_WINDOW};
 use super::stream::{flag, Stream};
-use super::{stat_index, Role, Session};
+use super::{held_blocks, stat_index, Role, Session};
 use crate::frame::{
     Data, DecodeError, Frame, GoAway, GoAwayStatus, Headers, Ping, RstStatus, RstStream, SettingId,
     Settings, SynReply, SynStream, WindowUpdate,
@@ -214,10 +214,13 @@ impl Session {
             }
             self.credit_session(len);
         } else if len > 0 {
-            let may_slice = self.held_slices < self.config.max_held_slices;
-            if s.recv_buf.push(d.payload, may_slice) {
-                self.held_slices += 1;
-            }
+            let block = held_blocks::block_key(&self.input);
+            s.recv_buf.push(
+                d.payload,
+                block,
+                &mut self.held,
+                self.config.max_held_blocks,
+            );
             self.unread += len;
         }
         if d.fin {
@@ -687,7 +690,7 @@ impl Session {
         let headers = http::response_headers(400);
         if let Some(s) = self.streams.get_mut(id) {
             s.set(flag::DISCARD | flag::FIN_READ);
-            self.held_slices -= s.credit_unread_into(&mut self.recv);
+            s.credit_unread_into(&mut self.recv, &mut self.held);
         }
         let _ = self.reply(id, headers, true);
         self.session_update_pending |= self.recv.update_due();
@@ -717,9 +720,13 @@ fn s_wire_closed(session: &Session, id: u32) -> bool {
 
 impl Stream {
     /// Returns unread bytes to a session window as consumed (the stream will never be read)
-    /// and drops them. Returns the input-buffer slices released.
-    pub(super) fn credit_unread_into(&mut self, session: &mut super::flow::RecvWindow) -> usize {
+    /// and drops them, releasing the input blocks they pinned.
+    pub(super) fn credit_unread_into(
+        &mut self,
+        session: &mut super::flow::RecvWindow,
+        held: &mut super::held_blocks::HeldBlocks,
+    ) {
         session.consume(self.recv_buf.len());
-        self.recv_buf.clear()
+        self.recv_buf.clear(held);
     }
 }

@@ -1,16 +1,18 @@
 //! One stream's received data not yet read. DATA payloads arrive as slices of the session's
 //! input buffer (no copy); a slice held unread keeps its whole input block alive, so a peer
 //! whose data nobody reads could pin blocks far larger than the data itself (one byte per
-//! block). The buffer keeps a payload as a slice only while the session holds few slices
-//! unread ([`Config::max_held_slices`](super::Config::max_held_slices)) and the payload is
-//! not tiny; other payloads are copied, coalesced into one owned tail. Memory pinned by
-//! unread data is then at most that many input blocks beside the unread bytes themselves.
+//! block). The buffer keeps a payload as a slice only while the blocks pinned by unread
+//! slices stay within [`Config::max_held_blocks`](super::Config::max_held_blocks) and the
+//! payload is not tiny; other payloads are copied, coalesced into one owned tail. Memory
+//! pinned by unread data is then at most that many input blocks beside the unread bytes.
 
 use alloc::collections::VecDeque;
 use bytes::{Bytes, BytesMut};
 
+use super::held_blocks::{BlockKey, HeldBlocks};
+
 /// Payloads shorter than this are always copied: copying them costs less than the block
-/// they could pin, and they would use up the session's slice allowance.
+/// they could pin.
 pub(super) const MIN_SLICE: usize = 1024;
 
 /// Smallest allocation for the copied tail, so small payloads coalesce.
@@ -19,8 +21,8 @@ const TAIL_STEP: usize = 4 * 1024;
 /// Received data of one stream, in order.
 #[derive(Debug, Default)]
 pub(super) struct RecvBuf {
-    /// Pieces in order; `true` marks a slice of the input buffer.
-    chunks: VecDeque<(Bytes, bool)>,
+    /// Pieces in order, each with the input block it pins when it is a slice of one.
+    chunks: VecDeque<(Bytes, Option<BlockKey>)>,
     /// Copied bytes after `chunks`.
     tail: BytesMut,
     len: usize,
@@ -37,61 +39,65 @@ impl RecvBuf {
         self.len == 0
     }
 
-    /// Appends a payload: kept as it is when `may_slice` (the session's allowance has room)
-    /// and it is at least [`MIN_SLICE`] long, else copied. Returns true when kept as a slice.
-    pub fn push(&mut self, payload: Bytes, may_slice: bool) -> bool {
+    /// Appends a payload sliced from input block `block`: kept as it is when it is at least
+    /// [`MIN_SLICE`] long and `held` can pin its block (at most `max_blocks`), else copied.
+    pub fn push(
+        &mut self,
+        payload: Bytes,
+        block: BlockKey,
+        held: &mut HeldBlocks,
+        max_blocks: usize,
+    ) {
         self.len += payload.len();
-        if may_slice && payload.len() >= MIN_SLICE {
+        if payload.len() >= MIN_SLICE && held.hold(block, max_blocks) {
             self.freeze_tail();
-            self.chunks.push_back((payload, true));
-            return true;
+            self.chunks.push_back((payload, Some(block)));
+            return;
         }
         if self.tail.capacity() - self.tail.len() < payload.len() {
             self.tail.reserve(payload.len().max(TAIL_STEP));
         }
         self.tail.extend_from_slice(&payload);
-        false
     }
 
-    /// Takes up to `max` (≥ 1) bytes from the front. Returns them and whether a slice of the
-    /// input buffer was wholly released.
-    pub fn take(&mut self, max: usize) -> Option<(Bytes, bool)> {
+    /// Takes up to `max` (≥ 1) bytes from the front; a slice wholly taken releases its block
+    /// in `held`.
+    pub fn take(&mut self, max: usize, held: &mut HeldBlocks) -> Option<Bytes> {
         if let Some((front, _)) = self.chunks.front_mut() {
             if front.len() > max {
-                let out = front.split_to(max);
                 self.len -= max;
-                return Some((out, false));
+                return Some(front.split_to(max));
             }
-            let (out, slice) = self.chunks.pop_front().expect("front exists");
+            let (out, block) = self.chunks.pop_front().expect("front exists");
             self.len -= out.len();
-            return Some((out, slice));
+            if let Some(block) = block {
+                held.release(block);
+            }
+            return Some(out);
         }
         if self.tail.is_empty() {
             return None;
         }
         let n = self.tail.len().min(max);
         self.len -= n;
-        Some((self.tail.split_to(n).freeze(), false))
+        Some(self.tail.split_to(n).freeze())
     }
 
-    /// Drops everything. Returns the number of slices released.
-    pub fn clear(&mut self) -> usize {
-        let slices = self.slices();
-        self.chunks.clear();
+    /// Drops everything, releasing the blocks its slices pinned.
+    pub fn clear(&mut self, held: &mut HeldBlocks) {
+        for (_, block) in self.chunks.drain(..) {
+            if let Some(block) = block {
+                held.release(block);
+            }
+        }
         self.tail = BytesMut::new();
         self.len = 0;
-        slices
-    }
-
-    /// Slices of the input buffer held.
-    pub fn slices(&self) -> usize {
-        self.chunks.iter().filter(|(_, slice)| *slice).count()
     }
 
     fn freeze_tail(&mut self) {
         if !self.tail.is_empty() {
             let copied = self.tail.split().freeze();
-            self.chunks.push_back((copied, false));
+            self.chunks.push_back((copied, None));
         }
     }
 }
@@ -102,23 +108,28 @@ mod tests {
 
     #[test]
     fn order_is_kept_across_slices_and_copies() {
+        let mut held = HeldBlocks::default();
         let mut b = RecvBuf::default();
-        assert!(!b.push(Bytes::from_static(b"ab"), true), "tiny: copied");
-        assert!(b.push(Bytes::from(alloc::vec![b'c'; MIN_SLICE]), true));
-        assert!(!b.push(Bytes::from(alloc::vec![b'd'; MIN_SLICE]), false));
-        assert!(!b.push(Bytes::from_static(b"e"), true));
+        b.push(Bytes::from_static(b"ab"), 1, &mut held, 1);
+        assert_eq!(held.len(), 0, "tiny: copied");
+        b.push(Bytes::from(alloc::vec![b'c'; MIN_SLICE]), 1, &mut held, 1);
+        assert_eq!(held.len(), 1, "sliced");
+        b.push(Bytes::from(alloc::vec![b'd'; MIN_SLICE]), 2, &mut held, 1);
+        b.push(Bytes::from_static(b"e"), 1, &mut held, 1);
+        assert_eq!(held.len(), 1, "block 2 is over the limit: copied");
         assert_eq!(b.len(), 3 + 2 * MIN_SLICE);
-        assert_eq!(b.slices(), 1);
         let mut all = alloc::vec::Vec::new();
-        let mut released = 0;
-        while let Some((bytes, slice)) = b.take(700) {
+        while let Some(bytes) = b.take(700, &mut held) {
             all.extend_from_slice(&bytes);
-            released += usize::from(slice);
+            if all.len() < 2 + MIN_SLICE {
+                assert_eq!(
+                    held.len(),
+                    1,
+                    "block 1 is pinned until its slice is wholly taken"
+                );
+            }
         }
-        assert_eq!(
-            released, 1,
-            "the slice counts as released when its last part leaves"
-        );
+        assert_eq!(held.len(), 0);
         let mut want = b"ab".to_vec();
         want.extend(alloc::vec![b'c'; MIN_SLICE]);
         want.extend(alloc::vec![b'd'; MIN_SLICE]);
@@ -128,12 +139,15 @@ mod tests {
     }
 
     #[test]
-    fn a_whole_slice_taken_is_reported_released() {
+    fn clearing_releases_every_block() {
+        let mut held = HeldBlocks::default();
         let mut b = RecvBuf::default();
-        b.push(Bytes::from(alloc::vec![1; 2000]), true);
-        assert_eq!(b.take(5000).map(|(x, s)| (x.len(), s)), Some((2000, true)));
-        b.push(Bytes::from(alloc::vec![1; 2000]), true);
-        assert_eq!(b.clear(), 1);
-        assert_eq!(b.take(1), None);
+        b.push(Bytes::from(alloc::vec![1; 2000]), 7, &mut held, 4);
+        b.push(Bytes::from(alloc::vec![1; 2000]), 7, &mut held, 4);
+        b.push(Bytes::from(alloc::vec![1; 2000]), 8, &mut held, 4);
+        assert_eq!(held.len(), 2);
+        b.clear(&mut held);
+        assert_eq!(held.len(), 0);
+        assert_eq!(b.take(1, &mut held), None);
     }
 }

@@ -157,7 +157,7 @@ fn read_to_the_end(s: &mut Session, ledger: &mut EventLedger) {
         "streams left: {:?}",
         s.stream_ids()
     );
-    assert_eq!(s.stats().held_slices, 0);
+    assert_eq!(s.stats().held_blocks, 0);
     assert_eq!(s.stats().recv_buffered, 0);
     ledger.assert_all_ended();
 }
@@ -188,8 +188,8 @@ pub fn check(s: &Session) {
     let st = s.stats();
     assert!(st.send_window <= MAX_WINDOW && st.recv_window <= MAX_WINDOW);
     assert_eq!(st.streams, s.stream_ids().len());
-    assert!(st.held_slices <= s.config().max_held_slices);
-    assert!(st.held_slices == 0 || st.recv_buffered > 0);
+    assert!(st.held_blocks <= s.config().max_held_blocks);
+    assert!(st.held_blocks == 0 || st.recv_buffered > 0);
     assert!(st.active_local + st.active_remote <= st.streams);
     for id in s.stream_ids() {
         assert!(s.stream_send_window(id).is_some_and(|w| w <= MAX_WINDOW));

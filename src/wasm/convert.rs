@@ -103,7 +103,7 @@ pub fn config(options: &JsValue) -> Result<Config, JsValue> {
     }
     for (name, slot) in [
         ("maxBuffered", &mut c.max_buffered),
-        ("maxHeldSlices", &mut c.max_held_slices),
+        ("maxHeldBlocks", &mut c.max_held_blocks),
         ("maxSendBuffer", &mut c.max_send_buffer),
         ("maxStreamSendBuffer", &mut c.max_stream_send_buffer),
         ("maxHeaderListSize", &mut c.header_limits.max_block),
