@@ -218,7 +218,7 @@ fn s18_nothing_but_window_updates_and_resets_after_fin() {
     // The reply's data is consumed and a WINDOW_UPDATE may still go out.
     let b = h.peer.syn_reply(id, &RawPeer::response(), false);
     h.send(&b);
-    let sent = h.send(&RawPeer::data(id, &vec![0u8; 200_000], false));
+    let sent = h.send(&RawPeer::data(id, &vec![0u8; 60_000], false));
     assert!(sent.is_empty());
     while let Read::Data(_) = h.s.read(id, usize::MAX).unwrap() {}
     let sent = h.drain();

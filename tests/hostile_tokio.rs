@@ -737,7 +737,12 @@ async fn data_past_the_window_resets_the_stream() {
 /// The driver fills a block across reads, so here all 45 slices share one block.
 #[tokio::test]
 async fn unread_data_in_small_reads_pins_few_read_blocks() {
-    let mut a = target(Config::default(), App::Ignore).await;
+    // A stream window large enough for all of it: the point is memory, not windows.
+    let config = Config {
+        initial_window: 256 * 1024,
+        ..Config::default()
+    };
+    let mut a = target(config, App::Ignore).await;
     let mut peer = RawPeer::new();
     a.send(&syn(&mut peer, 1, &RawPeer::request("/"), false))
         .await;

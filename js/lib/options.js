@@ -8,7 +8,7 @@
 //   http                 apply HTTP rules to headers (default true; false in kubernetes mode)
 //   flowControl          'spdy/3.1' (default), 'spdy/3' or 'lenient' (peers that ignore windows)
 //   settings             { initialWindowSize, maxConcurrentStreams } we grant the peer
-//                        (also accepted at the top level); defaults 256 KiB and 256
+//                        (also accepted at the top level); defaults 64 KiB and 256
 //   maxStreamWindow      how far a stream's window grows for a reader that keeps up
 //                        (default 16 MiB)
 //   sessionWindowSize    session receive window (default 4 MiB)

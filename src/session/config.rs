@@ -117,11 +117,13 @@ pub struct Config {
     pub flow_control: FlowControl,
     /// The receive window we grant each stream (SETTINGS_INITIAL_WINDOW_SIZE). It bounds
     /// the unread data of a stream whose reader is not keeping up, and how much a peer
-    /// sends before a reset of the stream reaches it. Default 256 KiB.
+    /// sends before a reset of the stream reaches it. Default 64 KiB (SPDY's own default):
+    /// a stream read briefly and cancelled (a `Range` request) costs little, and a reader
+    /// that keeps up soon has a larger window (`max_stream_window`).
     pub initial_window: u32,
     /// How far a stream's receive window may grow beyond `initial_window` for a reader
-    /// that keeps up with a long transfer (it doubles each time the reader has consumed
-    /// twice its size). It bounds the unread data one stream can hold; `initial_window` or
+    /// that keeps up with a long transfer (it grows fourfold each time the reader has
+    /// consumed twice its size). It bounds the unread data one stream can hold; `initial_window` or
     /// less turns growth off. Default 16 MiB.
     pub max_stream_window: u32,
     /// The session receive window we grant at first (raised from 64 KiB with
@@ -186,7 +188,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             flow_control: FlowControl::Spdy31,
-            initial_window: 256 * 1024,
+            initial_window: 64 * 1024,
             max_stream_window: 16 * 1024 * 1024,
             session_window: 4 * 1024 * 1024,
             max_session_window: 16 * 1024 * 1024,

@@ -5,6 +5,8 @@
 pub const MAX_WINDOW: i64 = 0x7fff_ffff;
 /// Stream and session windows before any SETTINGS or WINDOW_UPDATE (S-50).
 pub const DEFAULT_WINDOW: u32 = 65_536;
+/// How much a window grows at once for a reader that keeps up.
+const GROWTH: u32 = 4;
 
 /// What we let the peer send: the receive side of one window.
 ///
@@ -70,15 +72,15 @@ impl RecvWindow {
         self.update_due() || (self.unacked > 0 && i64::from(self.unacked) >= self.available)
     }
 
-    /// Like [`take_update`](Self::take_update), and grows the window (doubling, up to
+    /// Like [`take_update`](Self::take_update), and grows the window (fourfold, up to
     /// `limit`) once the reader has consumed twice its size since it last grew: a reader
-    /// that keeps up with a long transfer gets a window large enough for the path, while a
-    /// stream read briefly and cancelled (a Range request) lets the peer send little more
-    /// than it read.
+    /// that keeps up with a long transfer soon gets a window large enough for the path
+    /// (64 KiB to 16 MiB within about 11 MiB read), while a stream read briefly and
+    /// cancelled (a Range request) lets the peer send little more than it read.
     pub fn take_update_growing(&mut self, limit: u32) -> u32 {
         let mut extra = 0;
         if self.size < limit && self.consumed >= 2 * u64::from(self.size) {
-            let grown = self.size.saturating_mul(2).min(limit);
+            let grown = self.size.saturating_mul(GROWTH).min(limit);
             extra = grown - self.size;
             self.size = grown;
             self.consumed = 0;
@@ -133,11 +135,18 @@ mod tests {
             let delta = w.take_update_growing(400);
             sizes.push((w.size, delta));
         }
-        // Doubles after each 2 windows consumed, never past the limit; the delta carries
-        // the growth, so the peer may send `size` unacknowledged bytes.
-        assert_eq!(&sizes[..4], &[(100, 50), (100, 50), (100, 50), (200, 150)]);
+        // Grows fourfold after each 2 windows consumed, never past the limit; the delta
+        // carries the growth, so the peer may send `size` unacknowledged bytes.
+        assert_eq!(&sizes[..4], &[(100, 50), (100, 50), (100, 50), (400, 350)]);
         assert_eq!(w.size, 400);
         assert_eq!(w.available, 400);
+        let mut capped = RecvWindow::new(100);
+        for _ in 0..4 {
+            assert!(capped.receive(50));
+            capped.consume_read(50);
+            capped.take_update_growing(250);
+        }
+        assert_eq!(capped.size, 250, "growth stops at the limit");
         // A brief reader never grows its window.
         let mut brief = RecvWindow::new(100);
         assert!(brief.receive(100));
