@@ -6,7 +6,10 @@
 #![cfg(target_arch = "wasm32")]
 
 use js_sys::{Array, Reflect, Uint8Array};
-use spdy3::wasm::{FrameInspector, WasmSession, EV_DATA, EV_END, EV_PONG, EV_REPLY, EV_STREAM};
+use spdy3::wasm::{
+    FrameInspector, WasmSession, EV_DATA, EV_END, EV_PONG, EV_REPLY, EV_STREAM,
+    WRITE_SESSION_CLOSED, WRITE_UNKNOWN_STREAM,
+};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::wasm_bindgen_test;
 
@@ -207,7 +210,7 @@ fn a_paused_stream_fills_its_window_and_drains_after_resume() {
         .respond(id, flat(&[":status", "200"]), false)
         .unwrap();
     let body = Uint8Array::new_with_length(200_000);
-    let mut sent = duo.server.write(id, &body, false).unwrap();
+    let mut sent = duo.server.write(id, &body, false).unwrap() as u32;
     duo.run();
     // The server can send no more on the stream: the client's window for it is used up.
     let windows = |s: &WasmSession| -> Vec<f64> {
@@ -230,7 +233,7 @@ fn a_paused_stream_fills_its_window_and_drains_after_resume() {
         sent += duo
             .server
             .write(id, &body.subarray(sent, 200_000), true)
-            .unwrap();
+            .unwrap() as u32;
     }
     duo.run();
     let received: u32 = duo
@@ -254,4 +257,32 @@ fn a_ping_is_answered_with_a_pong() {
         .find(|e| code(e) == EV_PONG)
         .expect("pong");
     assert_eq!(pong.get(1).as_f64(), Some(f64::from(id)));
+}
+
+#[wasm_bindgen_test]
+fn writes_to_a_stream_gone_in_the_core_are_answered_without_an_exception() {
+    let mut duo = Duo::new("{}");
+    let id = duo
+        .client
+        .request(flat(&[":path", "/churn"]), 0, true, false, 0.0)
+        .unwrap();
+    duo.run();
+    duo.server
+        .respond(id, flat(&[":status", "200"]), false)
+        .unwrap();
+    duo.client.reset(id, 5).unwrap(); // CANCEL
+    duo.run();
+    let body = Uint8Array::from(&b"late"[..]);
+    assert_eq!(
+        duo.server.write(id, &body, false).unwrap(),
+        WRITE_UNKNOWN_STREAM,
+        "the peer's reset removed the stream"
+    );
+    duo.server.close(duo.now);
+    duo.run();
+    let other = Uint8Array::from(&b"after the end"[..]);
+    assert_eq!(
+        duo.server.write(id + 2, &other, false).unwrap(),
+        WRITE_SESSION_CLOSED
+    );
 }

@@ -121,6 +121,7 @@ export class Client extends Endpoint {
       while (s.uploadLeft > 0) {
         const n = Math.min(s.uploadLeft, FILLER.length);
         const took = this.session.write(s.id, FILLER.subarray(0, n), false);
+        if (took < 0) throw new Error('the stream is gone'); // reset or session ended
         s.uploadLeft -= took;
         s.uploaded += took;
         if (took < n) return;
@@ -216,6 +217,7 @@ export class Server extends Endpoint {
         const n = Math.min(s.size - s.sent, FILLER.length);
         const fin = s.sent + n === s.size;
         const took = this.session.write(s.id, FILLER.subarray(0, n), fin);
+        if (took < 0) throw new Error('the stream is gone'); // reset or session ended
         s.sent += took;
         if (took < n) return;
         s.done = fin;

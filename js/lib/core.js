@@ -12,6 +12,12 @@ const EV = Object.freeze({
   STREAM_CLOSED: 8, CAN_OPEN: 9, SETTINGS: 10, PONG: 11, GOAWAY: 12, CLOSED: 13, SENT: 14,
 });
 
+/** What `write` returns for a stream the core no longer has (WRITE_* in src/wasm/mod.rs). */
+const WRITE_GONE = Object.freeze({
+  [-1]: ['ERR_SPDY_UNKNOWN_STREAM', 'no such stream'],
+  [-2]: ['ERR_SPDY_SESSION_CLOSED', 'the session is closed'],
+});
+
 /** Milliseconds on a monotonic clock, the session's `now`. */
 function now() {
   return performance.now();
@@ -64,4 +70,4 @@ const CLOSED_CORE = Object.freeze({
   stats: () => ({}),
 });
 
-module.exports = { wasm, EV, now, toFlat, fromFlat, CLOSED_CORE };
+module.exports = { wasm, EV, WRITE_GONE, now, toFlat, fromFlat, CLOSED_CORE };

@@ -6,7 +6,7 @@
 // window to the peer, so a stream nobody reads stops its peer.
 
 const { Duplex } = require('node:stream');
-const { toFlat, fromFlat } = require('./core');
+const { toFlat, fromFlat, WRITE_GONE } = require('./core');
 const { spdyError, quietError, fromCore, goneInCore } = require('./errors');
 const constants = require('./constants');
 
@@ -101,10 +101,16 @@ class SpdyStream extends Duplex {
       try {
         taken = this.session._core.write(this.id, chunk, false);
       } catch (err) {
-        // Gone in the core, not yet here: the stream's end event settles the write.
-        if (goneInCore(err, this)) return;
         this._pendingChunks = null;
         this._pendingCallback(fromCore(err));
+        return;
+      }
+      if (taken < 0) {
+        // Gone in the core, not yet here: the stream's end event settles the write.
+        const [code, message] = WRITE_GONE[taken];
+        if (goneInCore({ code }, this)) return;
+        this._pendingChunks = null;
+        this._pendingCallback(spdyError(code, message));
         return;
       }
       if (taken === 0) break;

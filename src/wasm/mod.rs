@@ -33,7 +33,7 @@ use wasm_bindgen::prelude::*;
 use crate::frame::RstStatus;
 use crate::header_block::HeaderList;
 use crate::http;
-use crate::session::{Event, OpenOptions, Read, Role, Session};
+use crate::session::{CommandError, Event, OpenOptions, Read, Role, Session};
 use crate::time::Instant;
 use convert::{command_error, header_list, headers_to_js, pairs_from_js};
 use delivery::InputChunk;
@@ -70,6 +70,12 @@ pub const EV_CLOSED: u32 = 13;
 /// `[14, id, count]`: the next `count` arrays given to `write` on the stream are wholly in
 /// this drain's output; they may be reused once the socket has written it.
 pub const EV_SENT: u32 = 14;
+
+/// `write`'s answer for a stream the core no longer has (reset, or ended by the peer, in
+/// this same turn): its end event is on its way, so the write is moot.
+pub const WRITE_UNKNOWN_STREAM: i32 = -1;
+/// `write`'s answer once the session has ended.
+pub const WRITE_SESSION_CLOSED: i32 = -2;
 
 /// Most bytes of one stream delivered per drain; the reader asks again (`resume`) when it
 /// wants more, so a JavaScript stream buffer never runs far beyond its high-water mark.
@@ -563,14 +569,26 @@ impl WasmSession {
 
     /// Queues as much of `data` as windows and the send buffer allow and returns how many
     /// bytes were taken (only those are copied in). `fin` applies when all was taken; when
-    /// less was, `EV_WRITABLE` follows once more fits.
-    pub fn write(&mut self, id: u32, data: &Uint8Array, fin: bool) -> Result<u32, JsValue> {
+    /// less was, `EV_WRITABLE` follows once more fits. A stream the core no longer has
+    /// gives [`WRITE_UNKNOWN_STREAM`] or [`WRITE_SESSION_CLOSED`] instead of an exception:
+    /// writes racing the peer's reset are routine for a churning client, and an exception
+    /// (an `Error` with its stack) per write cost more than the rest of the write.
+    pub fn write(&mut self, id: u32, data: &Uint8Array, fin: bool) -> Result<i32, JsValue> {
+        match self.try_write(id, data, fin) {
+            Ok(n) => Ok(n as i32),
+            Err(CommandError::UnknownStream) => Ok(WRITE_UNKNOWN_STREAM),
+            Err(CommandError::SessionClosed) => Ok(WRITE_SESSION_CLOSED),
+            Err(e) => Err(command_error(e)),
+        }
+    }
+
+    fn try_write(&mut self, id: u32, data: &Uint8Array, fin: bool) -> Result<u32, CommandError> {
         let len = data.length() as usize;
         let n = len.min(self.session.send_capacity(id));
         if n == 0 && (len > 0 || !fin) {
             // Nothing fits (or nothing was given): never queue an empty DATA frame.
             if len > 0 {
-                self.session.notify_writable(id).map_err(command_error)?;
+                self.session.notify_writable(id)?;
             }
             return Ok(0);
         }
@@ -580,14 +598,11 @@ impl WasmSession {
         let count = n.div_ceil(payloads::PIECE).max(1);
         for (i, piece) in pieces.chain((n == 0).then(Bytes::new)).enumerate() {
             let last = i + 1 == count;
-            taken += self
-                .session
-                .send_data(id, piece, last && fin && n == len)
-                .map_err(command_error)?;
+            taken += self.session.send_data(id, piece, last && fin && n == len)?;
         }
         self.held.hold(id, data, taken as u32);
         if taken < len {
-            self.session.notify_writable(id).map_err(command_error)?;
+            self.session.notify_writable(id)?;
         }
         Ok(taken as u32)
     }
@@ -614,7 +629,7 @@ impl WasmSession {
         self.readable.remove(&id);
         self.held.forget(id);
         match self.session.reset(id, status) {
-            Ok(()) | Err(crate::session::CommandError::UnknownStream) => Ok(()),
+            Ok(()) | Err(CommandError::UnknownStream) => Ok(()),
             Err(crate::session::CommandError::SessionClosed) => Ok(()),
             Err(e) => Err(command_error(e)),
         }
