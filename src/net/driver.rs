@@ -26,6 +26,8 @@ const WRITE_BATCH: usize = 512 * 1024;
 /// the driver reads until the session window is spent while readers wait, and each unread
 /// block stays pinned instead of being reused.
 const READ_PER_POLL: usize = 2 * READ_BLOCK;
+/// Reads and writes at least this large run without the session lock.
+const LARGE_IO: usize = 64 * 1024;
 
 /// Pumps one connection. Spawn it (`tokio::spawn(driver)`); it completes when the session
 /// has ended and its last bytes were written, with the transport error if one stopped it.
@@ -40,6 +42,8 @@ pub struct Driver<T> {
     /// unread slices in at most `Config::max_held_blocks` blocks, so data nobody reads pins
     /// at most that many.
     blocks: ReadBlocks,
+    /// Bytes the last read returned.
+    last_read: usize,
     read_closed: bool,
     done: bool,
 }
@@ -52,6 +56,7 @@ impl<T> Driver<T> {
             out: VecDeque::new(),
             sleep: Box::pin(tokio::time::sleep(std::time::Duration::from_secs(3600))),
             blocks: ReadBlocks::default(),
+            last_read: 0,
             read_closed: false,
             done: false,
         }
@@ -76,9 +81,25 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Future for Driver<T> {
             // Input, while the session wants it (its backpressure).
             inner.input_paused = !this.read_closed && !inner.session.wants_input();
             if !this.read_closed && !inner.input_paused {
-                let buf = inner.session.input_buffer();
-                this.blocks.prepare(buf);
-                match tokio_util::io::poll_read_buf(Pin::new(&mut this.io), cx, buf) {
+                let mut buf = std::mem::take(inner.session.input_buffer());
+                this.blocks.prepare(&mut buf);
+                // A large read runs without the lock, so stream tasks are not held up by
+                // the copy out of the kernel (only the driver touches the input buffer); a
+                // small one is cheaper than unlocking and locking again.
+                let io = Pin::new(&mut this.io);
+                let read = if this.last_read >= LARGE_IO {
+                    drop(inner);
+                    let read = tokio_util::io::poll_read_buf(io, cx, &mut buf);
+                    inner = shared.lock();
+                    read
+                } else {
+                    tokio_util::io::poll_read_buf(io, cx, &mut buf)
+                };
+                *inner.session.input_buffer() = buf;
+                if let Poll::Ready(Ok(n)) = read {
+                    this.last_read = n;
+                }
+                match read {
                     Poll::Ready(Ok(0)) => {
                         this.read_closed = true;
                         inner.session.handle_eof(now);
@@ -113,32 +134,27 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Future for Driver<T> {
                 this.out.extend(chunks);
                 inner.dispatch();
             }
-            while !this.out.is_empty() {
-                let slices: Vec<IoSlice<'_>> =
-                    this.out.iter().take(64).map(|b| IoSlice::new(b)).collect();
-                match Pin::new(&mut this.io).poll_write_vectored(cx, &slices) {
-                    Poll::Ready(Ok(0)) | Poll::Ready(Err(_)) => {
-                        // The peer is gone: nothing more can be sent.
+            if !this.out.is_empty() {
+                // Large writes without the lock, like large reads.
+                let written = if this.out.iter().map(Bytes::len).sum::<usize>() >= LARGE_IO {
+                    drop(inner);
+                    let written = write_out(&mut this.io, &mut this.out, cx);
+                    inner = shared.lock();
+                    written
+                } else {
+                    write_out(&mut this.io, &mut this.out, cx)
+                };
+                match written {
+                    Written::Nothing => {}
+                    Written::Some => progress = true,
+                    Written::PeerGone => {
+                        // Nothing more can be sent.
                         this.out.clear();
                         this.read_closed = true;
                         inner.session.handle_eof(now);
                         inner.dispatch();
                         progress = true;
                     }
-                    Poll::Ready(Ok(mut n)) => {
-                        while n > 0 {
-                            let front = this.out.front_mut().expect("wrote no more than queued");
-                            if n >= front.len() {
-                                n -= front.len();
-                                this.out.pop_front();
-                            } else {
-                                front.advance(n);
-                                n = 0;
-                            }
-                        }
-                        progress = true;
-                    }
-                    Poll::Pending => break,
                 }
             }
             inner.output_idle = this.out.is_empty() && !inner.session.has_pending_output();
@@ -177,6 +193,43 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Future for Driver<T> {
         }
         Poll::Pending
     }
+}
+
+/// What a round of writing achieved.
+enum Written {
+    Nothing,
+    Some,
+    PeerGone,
+}
+
+/// Writes queued chunks until the transport would block or they are all written.
+fn write_out<T: AsyncWrite + Unpin>(
+    io: &mut T,
+    out: &mut VecDeque<Bytes>,
+    cx: &mut Context<'_>,
+) -> Written {
+    let mut written = Written::Nothing;
+    while !out.is_empty() {
+        let slices: Vec<IoSlice<'_>> = out.iter().take(64).map(|b| IoSlice::new(b)).collect();
+        match Pin::new(&mut *io).poll_write_vectored(cx, &slices) {
+            Poll::Ready(Ok(0)) | Poll::Ready(Err(_)) => return Written::PeerGone,
+            Poll::Ready(Ok(mut n)) => {
+                while n > 0 {
+                    let front = out.front_mut().expect("wrote no more than queued");
+                    if n >= front.len() {
+                        n -= front.len();
+                        out.pop_front();
+                    } else {
+                        front.advance(n);
+                        n = 0;
+                    }
+                }
+                written = Written::Some;
+            }
+            Poll::Pending => break,
+        }
+    }
+    written
 }
 
 impl<T> Drop for Driver<T> {
