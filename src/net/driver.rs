@@ -15,7 +15,7 @@ use bytes::{Buf, Bytes};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Sleep;
 
-use super::read_blocks::{ReadBlocks, READ_BLOCK};
+use super::read_blocks::{ReadBlocks, LARGE_BLOCK};
 use super::shared::Shared;
 use super::Error;
 
@@ -25,9 +25,14 @@ const WRITE_BATCH: usize = 512 * 1024;
 /// queued behind it on the same worker) read their data before more arrives. Without it
 /// the driver reads until the session window is spent while readers wait, and each unread
 /// block stays pinned instead of being reused.
-const READ_PER_POLL: usize = 2 * READ_BLOCK;
+const READ_PER_POLL: usize = 2 * LARGE_BLOCK;
 /// Reads and writes at least this large run without the session lock.
 const LARGE_IO: usize = 64 * 1024;
+/// A read at least this large asks for large read blocks.
+const LARGE_READ: usize = 16 * 1024;
+/// Small reads in a row after which blocks are small again, and the connection gives its
+/// large blocks back once it has nothing more to read.
+const SMALL_READS: u32 = 4;
 
 /// Pumps one connection. Spawn it (`tokio::spawn(driver)`); it completes when the session
 /// has ended and its last bytes were written, with the transport error if one stopped it.
@@ -44,6 +49,8 @@ pub struct Driver<T> {
     blocks: ReadBlocks,
     /// Bytes the last read returned.
     last_read: usize,
+    /// Reads in a row smaller than `LARGE_READ`.
+    small_reads: u32,
     read_closed: bool,
     done: bool,
 }
@@ -57,6 +64,7 @@ impl<T> Driver<T> {
             sleep: Box::pin(tokio::time::sleep(std::time::Duration::from_secs(3600))),
             blocks: ReadBlocks::default(),
             last_read: 0,
+            small_reads: SMALL_READS,
             read_closed: false,
             done: false,
         }
@@ -82,7 +90,8 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Future for Driver<T> {
             inner.input_paused = !this.read_closed && !inner.session.wants_input();
             if !this.read_closed && !inner.input_paused {
                 let mut buf = std::mem::take(inner.session.input_buffer());
-                this.blocks.prepare(&mut buf);
+                let bulk = this.small_reads < SMALL_READS;
+                this.blocks.prepare(&mut buf, bulk);
                 // A large read runs without the lock, so stream tasks are not held up by
                 // the copy out of the kernel (only the driver touches the input buffer); a
                 // small one is cheaper than unlocking and locking again.
@@ -95,10 +104,19 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Future for Driver<T> {
                 } else {
                     tokio_util::io::poll_read_buf(io, cx, &mut buf)
                 };
-                *inner.session.input_buffer() = buf;
-                if let Poll::Ready(Ok(n)) = read {
-                    this.last_read = n;
+                match read {
+                    Poll::Ready(Ok(n)) => {
+                        this.last_read = n;
+                        this.small_reads = if n >= LARGE_READ {
+                            0
+                        } else {
+                            this.small_reads.saturating_add(1)
+                        };
+                    }
+                    Poll::Pending if !bulk => this.blocks.quiet(&mut buf),
+                    _ => {}
                 }
+                *inner.session.input_buffer() = buf;
                 match read {
                     Poll::Ready(Ok(0)) => {
                         this.read_closed = true;

@@ -1,8 +1,12 @@
 //! The driver's read blocks. Received DATA payloads are zero-copy slices of the block they
 //! were read into, so a block cannot be overwritten while any of them is unread or held by
-//! the application. Instead of allocating a fresh block each time the current one fills
-//! (fresh pages cost a page fault each), retired blocks are kept and reused once nothing
-//! else refers to them.
+//! the application.
+//!
+//! Block sizes adapt to the traffic: small blocks while reads are small (an idle or
+//! request/response connection holds little), large ones once reads fill large buffers (a
+//! bulk transfer needs fewer, larger reads). Large blocks are retired and reused once
+//! nothing else refers to them, instead of faulting in fresh pages for every block; a
+//! connection that falls quiet gives its retired and unused large blocks back.
 
 #[allow(unused_imports)]
 use std::prelude::rust_2021::*;
@@ -11,13 +15,14 @@ use std::collections::VecDeque;
 
 use bytes::BytesMut;
 
-/// Size of a read block.
-pub(crate) const READ_BLOCK: usize = 128 * 1024;
-/// Space below which a read starts a new block instead of filling the current one.
-const READ_MIN: usize = 16 * 1024;
-/// Retired blocks kept for reuse. Each still referred to elsewhere costs nothing extra
-/// (its slices keep it alive anyway); a free one costs one block of memory.
-const KEEP: usize = 32;
+/// Block size while reads are large.
+pub(crate) const LARGE_BLOCK: usize = 256 * 1024;
+/// Block size while reads are small.
+const SMALL_BLOCK: usize = 32 * 1024;
+/// Retired large blocks kept for reuse. One still referred to elsewhere costs nothing extra
+/// (its slices keep it alive anyway); a free one costs a block until the connection is
+/// quiet again.
+const KEEP: usize = 4;
 
 /// Retired blocks waiting to be reused.
 #[derive(Default)]
@@ -26,28 +31,40 @@ pub(crate) struct ReadBlocks {
 }
 
 impl ReadBlocks {
-    /// Makes room for a read in `input` (the session's input buffer): when less than
-    /// `READ_MIN` is free, it moves to a reusable retired block or a new one, carrying over
-    /// the bytes not yet decoded (a partial frame).
-    pub fn prepare(&mut self, input: &mut BytesMut) {
-        if input.capacity() - input.len() >= READ_MIN {
+    /// Makes room for a read in `input` (the session's input buffer): when less than an
+    /// eighth of a block is free, it moves to a new block (a reusable retired one when
+    /// `large`), carrying over the bytes not yet decoded (a partial frame).
+    pub fn prepare(&mut self, input: &mut BytesMut, large: bool) {
+        let size = if large { LARGE_BLOCK } else { SMALL_BLOCK };
+        let min_free = size / 8;
+        if input.capacity() - input.len() >= min_free {
             return;
         }
-        if input.len() > READ_BLOCK - READ_MIN {
+        if input.len() > size - min_free {
             // A large control frame in progress: grow around it.
-            input.reserve(READ_BLOCK);
+            input.reserve(size);
             return;
         }
-        let mut next = self
-            .reusable()
-            .unwrap_or_else(|| BytesMut::with_capacity(READ_BLOCK));
+        let reused = if large { self.reusable() } else { None };
+        let mut next = reused.unwrap_or_else(|| BytesMut::with_capacity(size));
         next.extend_from_slice(input);
         let mut old = std::mem::replace(input, next);
-        old.clear();
-        if self.retired.len() == KEEP {
-            self.retired.pop_front();
+        if large {
+            old.clear();
+            if self.retired.len() == KEEP {
+                self.retired.pop_front();
+            }
+            self.retired.push_back(old);
         }
-        self.retired.push_back(old);
+    }
+
+    /// The connection has nothing more to read for now, after small reads: retired blocks
+    /// are dropped, and so is an empty large current block (the next read starts small).
+    pub fn quiet(&mut self, input: &mut BytesMut) {
+        self.retired.clear();
+        if input.is_empty() && input.capacity() > SMALL_BLOCK {
+            *input = BytesMut::new();
+        }
     }
 
     /// A retired block nothing else refers to any more, made whole again.
@@ -55,7 +72,7 @@ impl ReadBlocks {
         let i = self
             .retired
             .iter_mut()
-            .position(|b| b.try_reclaim(READ_BLOCK))?;
+            .position(|b| b.try_reclaim(LARGE_BLOCK))?;
         self.retired.remove(i)
     }
 }
@@ -71,20 +88,20 @@ mod tests {
     }
 
     #[test]
-    fn a_block_is_reused_once_its_slices_are_gone() {
+    fn a_large_block_is_reused_once_its_slices_are_gone() {
         let mut blocks = ReadBlocks::default();
         let mut input = BytesMut::new();
-        blocks.prepare(&mut input);
+        blocks.prepare(&mut input, true);
         let first = input.as_ptr();
         fill(&mut input, 100);
         let slice = input.split_to(input.len() - 10).freeze(); // a payload, unread
-        blocks.prepare(&mut input);
+        blocks.prepare(&mut input, true);
         assert_eq!(&input[..], &[1; 10], "the partial frame is carried over");
         assert_ne!(input.as_ptr(), first);
         input.clear();
         fill(&mut input, 100);
         let _second_slice = input.split().freeze();
-        blocks.prepare(&mut input);
+        blocks.prepare(&mut input, true);
         assert_ne!(
             input.as_ptr(),
             first,
@@ -93,43 +110,61 @@ mod tests {
         drop(slice);
         fill(&mut input, 100);
         drop(input.split()); // decoded and read at once
-        blocks.prepare(&mut input);
+        blocks.prepare(&mut input, true);
         assert_eq!(
             input.as_ptr(),
             first,
             "the first block is free again: reused"
         );
-        assert_eq!(input.capacity(), READ_BLOCK);
+        assert_eq!(input.capacity(), LARGE_BLOCK);
+    }
+
+    #[test]
+    fn small_reads_get_small_blocks_that_are_not_kept() {
+        let mut blocks = ReadBlocks::default();
+        let mut input = BytesMut::new();
+        blocks.prepare(&mut input, false);
+        assert_eq!(input.capacity(), SMALL_BLOCK);
+        fill(&mut input, 10);
+        drop(input.split());
+        blocks.prepare(&mut input, false);
+        assert_eq!(input.capacity(), SMALL_BLOCK);
+        assert!(blocks.retired.is_empty());
     }
 
     #[test]
     fn room_left_means_no_change_and_a_large_frame_grows_the_block() {
         let mut blocks = ReadBlocks::default();
-        let mut input = BytesMut::with_capacity(READ_BLOCK);
+        let mut input = BytesMut::with_capacity(LARGE_BLOCK);
         input.extend_from_slice(&[2; 1000]);
         let p = input.as_ptr();
-        blocks.prepare(&mut input);
+        blocks.prepare(&mut input, true);
         assert_eq!(input.as_ptr(), p);
-        fill(&mut input, READ_MIN - 1);
-        blocks.prepare(&mut input);
-        assert_eq!(
-            input.len(),
-            READ_BLOCK - READ_MIN + 1,
-            "nothing decoded: all kept"
-        );
-        assert!(input.capacity() - input.len() >= READ_BLOCK);
+        fill(&mut input, LARGE_BLOCK / 8 - 1);
+        blocks.prepare(&mut input, true);
+        assert_eq!(input.len(), LARGE_BLOCK - LARGE_BLOCK / 8 + 1, "all kept");
+        assert!(input.capacity() - input.len() >= LARGE_BLOCK);
     }
 
     #[test]
-    fn at_most_keep_blocks_are_retired() {
+    fn at_most_keep_blocks_are_retired_and_a_quiet_connection_drops_them() {
         let mut blocks = ReadBlocks::default();
         let mut input = BytesMut::new();
         let mut held = Vec::new();
         for _ in 0..3 * KEEP {
-            blocks.prepare(&mut input);
+            blocks.prepare(&mut input, true);
             fill(&mut input, 0);
             held.push(input.split().freeze());
         }
         assert_eq!(blocks.retired.len(), KEEP);
+        blocks.prepare(&mut input, true);
+        assert!(input.is_empty() && input.capacity() == LARGE_BLOCK);
+        blocks.quiet(&mut input);
+        assert!(blocks.retired.is_empty());
+        assert_eq!(input.capacity(), 0, "the unused large block is given back");
+        let mut partial = BytesMut::with_capacity(LARGE_BLOCK);
+        partial.extend_from_slice(b"half a frame");
+        blocks.quiet(&mut partial);
+        assert_eq!(&partial[..], b"half a frame", "bytes not yet decoded stay");
     }
 }
