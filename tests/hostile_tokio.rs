@@ -966,12 +966,18 @@ fn every_attack_of_the_table_is_met_here() {
     }
 }
 
+/// How a connection falls quiet after an upload.
+enum Quiet {
+    /// PING round trips: small reads only.
+    SmallReads,
+    /// Nothing at all, for longer than the driver waits before giving blocks back (1 s).
+    Silence,
+}
+
 /// Not an attack: the read buffers of a connection that falls quiet. A 4 MiB upload, read
 /// at once by the application, makes the driver switch to large read blocks and keep
-/// retired ones for reuse; once only small reads follow (PING round trips) and nothing
-/// more waits, it gives them back, so an idle connection holds no large blocks.
-#[tokio::test]
-async fn a_connection_that_falls_quiet_gives_its_large_read_blocks_back() {
+/// retired ones for reuse; once the connection is quiet, it must hold none of them.
+async fn large_read_blocks_after_an_upload(quiet: Quiet) {
     // Windows that hold the whole upload, so the raw peer needs no WINDOW_UPDATEs.
     let config = Config {
         initial_window: 8 << 20,
@@ -987,8 +993,14 @@ async fn a_connection_that_falls_quiet_gives_its_large_read_blocks_back() {
     }
     let ((), counts) = measure(async {
         a.send(&upload).await;
-        for _ in 0..8 {
-            a.sync().await; // small reads only
+        a.sync().await;
+        match quiet {
+            Quiet::SmallReads => {
+                for _ in 0..8 {
+                    a.sync().await;
+                }
+            }
+            Quiet::Silence => tokio::time::sleep(Duration::from_millis(1500)).await,
         }
     })
     .await;
@@ -1002,4 +1014,14 @@ async fn a_connection_that_falls_quiet_gives_its_large_read_blocks_back() {
         counts.live < 128 * KIB,
         "nothing large is held once quiet: {counts:?}"
     );
+}
+
+#[tokio::test]
+async fn a_connection_reading_small_again_gives_its_large_read_blocks_back() {
+    large_read_blocks_after_an_upload(Quiet::SmallReads).await;
+}
+
+#[tokio::test]
+async fn a_connection_silent_after_an_upload_gives_its_large_read_blocks_back() {
+    large_read_blocks_after_an_upload(Quiet::Silence).await;
 }

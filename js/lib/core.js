@@ -52,13 +52,14 @@ function fromFlat(flat) {
 /**
  * Stands in for a session's WasmSession once it is freed (a closed session gives its wasm
  * memory back at once rather than when the garbage collector finalizes it): commands fail
- * with ERR_SPDY_SESSION_CLOSED, everything else does nothing.
+ * with ERR_SPDY_SESSION_CLOSED (`write` answers its code), everything else does nothing.
  */
 const CLOSED_CORE = Object.freeze({
-  ...Object.fromEntries(['request', 'respond', 'sendHeaders', 'push', 'write', 'finish',
+  ...Object.fromEntries(['request', 'respond', 'sendHeaders', 'push', 'finish',
     'ping', 'settings'].map((name) => [name, () => {
     throw spdyError('ERR_SPDY_SESSION_CLOSED', 'the session is closed');
   }])),
+  write: () => -2, // WRITE_SESSION_CLOSED, as the core answers
   ...Object.fromEntries(['input', 'eof', 'timeout', 'drain'].map((name) => [name, () => [undefined, -1, false]])),
   ...Object.fromEntries(['reset', 'pause', 'resume', 'goaway', 'close', 'pauseOutput', 'free']
     .map((name) => [name, () => {}])),

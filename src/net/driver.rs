@@ -33,6 +33,9 @@ const LARGE_READ: usize = 16 * 1024;
 /// Small reads in a row after which blocks are small again, and the connection gives its
 /// large blocks back once it has nothing more to read.
 const SMALL_READS: u32 = 4;
+/// A connection with nothing to read this long after its last large read gives its large
+/// blocks back, small reads or not.
+const QUIET_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Pumps one connection. Spawn it (`tokio::spawn(driver)`); it completes when the session
 /// has ended and its last bytes were written, with the transport error if one stopped it.
@@ -51,6 +54,8 @@ pub struct Driver<T> {
     last_read: usize,
     /// Reads in a row smaller than `LARGE_READ`.
     small_reads: u32,
+    /// When to give large read blocks back if nothing more arrives (`QUIET_AFTER`).
+    quiet_at: Option<tokio::time::Instant>,
     read_closed: bool,
     done: bool,
 }
@@ -65,6 +70,7 @@ impl<T> Driver<T> {
             blocks: ReadBlocks::default(),
             last_read: 0,
             small_reads: SMALL_READS,
+            quiet_at: None,
             read_closed: false,
             done: false,
         }
@@ -107,13 +113,23 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Future for Driver<T> {
                 match read {
                     Poll::Ready(Ok(n)) => {
                         this.last_read = n;
-                        this.small_reads = if n >= LARGE_READ {
-                            0
+                        if n >= LARGE_READ {
+                            this.small_reads = 0;
+                            this.quiet_at = Some(tokio::time::Instant::now() + QUIET_AFTER);
                         } else {
-                            this.small_reads.saturating_add(1)
-                        };
+                            this.small_reads = this.small_reads.saturating_add(1);
+                        }
                     }
-                    Poll::Pending if !bulk => this.blocks.quiet(&mut buf),
+                    Poll::Pending
+                        if !bulk
+                            || this
+                                .quiet_at
+                                .is_some_and(|t| t <= tokio::time::Instant::now()) =>
+                    {
+                        this.blocks.quiet(&mut buf);
+                        this.quiet_at = None;
+                        this.small_reads = SMALL_READS;
+                    }
                     _ => {}
                 }
                 *inner.session.input_buffer() = buf;
@@ -153,6 +169,8 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Future for Driver<T> {
                 inner.dispatch();
             }
             if !this.out.is_empty() {
+                // Data taken from the session is not written yet: a flush must wait.
+                inner.output_idle = false;
                 // Large writes without the lock, like large reads.
                 let written = if this.out.iter().map(Bytes::len).sum::<usize>() >= LARGE_IO {
                     drop(inner);
@@ -199,9 +217,9 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Future for Driver<T> {
                 return Poll::Pending;
             }
         }
-        // Sleep until the session's next deadline.
-        if let Some(at) = inner.session.poll_timeout() {
-            let deadline = inner.deadline(at);
+        // Sleep until the session's next deadline (or the moment to give read blocks back).
+        let session_deadline = inner.session.poll_timeout().map(|at| inner.deadline(at));
+        if let Some(deadline) = session_deadline.into_iter().chain(this.quiet_at).min() {
             if this.sleep.deadline() != deadline {
                 this.sleep.as_mut().reset(deadline);
             }

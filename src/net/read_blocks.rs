@@ -28,6 +28,8 @@ const KEEP: usize = 4;
 #[derive(Default)]
 pub(crate) struct ReadBlocks {
     retired: VecDeque<BytesMut>,
+    /// The current block is a large one.
+    current_large: bool,
 }
 
 impl ReadBlocks {
@@ -49,7 +51,9 @@ impl ReadBlocks {
         let mut next = reused.unwrap_or_else(|| BytesMut::with_capacity(size));
         next.extend_from_slice(input);
         let mut old = std::mem::replace(input, next);
-        if large {
+        let old_large = std::mem::replace(&mut self.current_large, large);
+        if old_large {
+            // Only large blocks are worth keeping for reuse.
             old.clear();
             if self.retired.len() == KEEP {
                 self.retired.pop_front();
@@ -58,12 +62,14 @@ impl ReadBlocks {
         }
     }
 
-    /// The connection has nothing more to read for now, after small reads: retired blocks
-    /// are dropped, and so is an empty large current block (the next read starts small).
+    /// The connection has nothing more to read for now and reads are small again (or it
+    /// stayed silent): retired blocks are dropped, and so is an empty large current block
+    /// (the next read starts small).
     pub fn quiet(&mut self, input: &mut BytesMut) {
         self.retired.clear();
-        if input.is_empty() && input.capacity() > SMALL_BLOCK {
+        if input.is_empty() && self.current_large {
             *input = BytesMut::new();
+            self.current_large = false;
         }
     }
 

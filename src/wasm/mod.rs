@@ -584,7 +584,10 @@ impl WasmSession {
 
     fn try_write(&mut self, id: u32, data: &Uint8Array, fin: bool) -> Result<u32, CommandError> {
         let len = data.length() as usize;
-        let n = len.min(self.session.send_capacity(id));
+        // At most i32::MAX, so that the count never reads as one of the negative codes.
+        let n = len
+            .min(self.session.send_capacity(id))
+            .min(i32::MAX as usize);
         if n == 0 && (len > 0 || !fin) {
             // Nothing fits (or nothing was given): never queue an empty DATA frame.
             if len > 0 {
