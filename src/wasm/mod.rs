@@ -601,11 +601,18 @@ impl WasmSession {
         let count = n.div_ceil(payloads::PIECE).max(1);
         for (i, piece) in pieces.chain((n == 0).then(Bytes::new)).enumerate() {
             let last = i + 1 == count;
-            taken += self.session.send_data(id, piece, last && fin && n == len)?;
+            match self.session.send_data(id, piece, last && fin && n == len) {
+                Ok(k) => taken += k,
+                Err(e) if taken == 0 => return Err(e),
+                // What was queued stays queued, with its bytes held below; the next write
+                // meets the error.
+                Err(_) => break,
+            }
         }
         self.held.hold(id, data, taken as u32);
         if taken < len {
-            self.session.notify_writable(id)?;
+            // Asks for EV_WRITABLE; the stream took data just now, so it can wait for it.
+            let _ = self.session.notify_writable(id);
         }
         Ok(taken as u32)
     }
