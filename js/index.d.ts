@@ -51,7 +51,7 @@ export interface SessionOptions {
   maxDataFrame?: number;
   /** Unread bytes before input pauses in lenient mode (default 4 MiB). */
   maxBuffered?: number;
-  /** Input blocks that unread DATA payloads kept without a copy may pin (default 32). */
+  /** Input blocks that unread DATA payloads kept without a copy may pin (default 16). */
   maxHeldBlocks?: number;
   /** Largest inflated header block kept (default 64 KiB). */
   maxHeaderListSize?: number;

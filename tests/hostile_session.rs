@@ -319,7 +319,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     (
         "unread data pinning input blocks",
         "no error",
-        "unread payloads kept as slices pin ≤ 32 input blocks (`max_held_blocks`), the rest and every payload < 1 KiB copied",
+        "unread payloads kept as slices pin ≤ 16 input blocks (`max_held_blocks`), the rest and every payload < 1 KiB copied",
     ),
     (
         "zero-window hold",
@@ -700,11 +700,11 @@ fn unread_data_pinning_input_blocks() {
     });
     for (o, rounds) in [(&small, 24), (&big, 240)] {
         assert_eq!(o.stats.recv_buffered, rounds * 1024);
-        assert_eq!(o.stats.held_blocks, rounds.min(32));
+        assert_eq!(o.stats.held_blocks, rounds.min(16));
     }
-    // The unread bytes, copied, and 32 pinned blocks at most.
+    // The unread bytes, copied, and 16 pinned blocks at most.
     assert!(
-        big.counts.peak < 240 * KIB + 32 * 64 * KIB,
+        big.counts.peak < 240 * KIB + 16 * 64 * KIB,
         "{:?} vs {:?}",
         big.counts,
         small.counts

@@ -738,8 +738,8 @@ async fn data_past_the_window_resets_the_stream() {
 /// sends 90 DATA frames, each read by the server on its own (a PING round trip after each):
 /// 90 tiny ones, then 90 of 2 KiB. Unread payloads are slices of the driver's read blocks,
 /// and a slice keeps its block alive; the session lets slices pin at most `max_held_blocks`
-/// (32) blocks and copies the rest (and every payload under 1 KiB), so the memory held is
-/// the unread bytes and at most 32 read blocks, not a block per read (which was ~23 MB).
+/// (16) blocks and copies the rest (and every payload under 1 KiB), so the memory held is
+/// the unread bytes and at most 16 read blocks, not a block per read (which was ~23 MB).
 /// The driver fills a block across reads (32 KiB blocks for small reads), so here the 45
 /// slices share 4 blocks (14 reads of 2 KiB fit in one).
 #[tokio::test]

@@ -18,7 +18,7 @@
 //   maxDataFrame         largest DATA frame we send (default 16 KiB)
 //   maxBuffered          unread bytes before input pauses, lenient mode (default 4 MiB)
 //   maxHeldBlocks        input blocks that unread DATA payloads kept without a copy may
-//                        pin; payloads of further blocks are copied (default 32)
+//                        pin; payloads of further blocks are copied (default 16)
 //   maxHeaderListSize    largest inflated header block kept (default 64 KiB)
 //   maxInflatedHeaderSize  inflation size that ends the session: zlib bomb (default 1 MiB)
 //   maxHeaderPairs       most headers in a block (default 1024)
