@@ -134,6 +134,9 @@ pub struct WasmSession {
     /// The chunk of the `input` call under way: data read from it is handed out as
     /// subarrays of it.
     current: Option<InputChunk>,
+    /// The last chunk given to `input`, while bytes it left undecoded wait for the next
+    /// one: a payload split between the two is handed out as a view of each.
+    previous: Option<Uint8Array>,
     alloc: Allocator,
     /// Payloads written by JavaScript, kept there until sent.
     held: HeldPayloads,
@@ -176,6 +179,7 @@ impl WasmSession {
             readable: HashSet::new(),
             reads: Vec::new(),
             current: None,
+            previous: None,
             held: HeldPayloads::default(),
             output_budget: convert::size(&options, "maxOutput")
                 .filter(|&n| n >= 1)
@@ -201,10 +205,18 @@ impl WasmSession {
         }
         input.resize(start + n, 0);
         chunk.copy_to(&mut input[start..]);
-        self.current = Some(InputChunk::new(chunk, &input[start..]));
+        // The bytes left undecoded are the previous chunk's last ones if it held that many.
+        let carried = self
+            .previous
+            .take()
+            .filter(|p| start > 0 && start <= p.length() as usize)
+            .map(|p| (p, start));
+        self.current = Some(InputChunk::new(chunk, &input[start..], carried));
         self.session.handle_input(now(now_ms));
         let result = self.drain(now_ms);
         self.current = None;
+        let left = self.session.input_buffer().len();
+        self.previous = (left > 0 && left <= n).then(|| chunk.clone());
         result
     }
 
