@@ -222,6 +222,7 @@ impl WasmSession {
 
     /// The transport ended (EOF or error); drains.
     pub fn eof(&mut self, now_ms: f64) -> Array {
+        self.previous = None;
         self.session.handle_eof(now(now_ms));
         self.drain(now_ms)
     }
