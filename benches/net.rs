@@ -156,11 +156,12 @@ async fn raw_tcp(total: usize) -> usize {
     n
 }
 
-/// Rounds of each bulk case, interleaved with the raw copy so that all see the same
-/// machine; the median round is reported.
+/// Rounds of each case (the bulk ones interleaved with the raw copy so that all see the
+/// same machine); the median round is reported.
 const ROUNDS: usize = 5;
 
-/// One case's rounds: bytes moved, wall seconds and CPU seconds of each.
+/// One case's rounds: bytes moved (or requests, or streams), wall seconds and CPU seconds
+/// of each.
 #[derive(Default)]
 struct Runs {
     bytes: usize,
@@ -184,6 +185,23 @@ impl Runs {
             .collect();
         v.sort_by(f64::total_cmp);
         v
+    }
+
+    /// Prints the median rate of `what` (per second), its range, and the median CPU time
+    /// per item in µs.
+    fn report_rate(&self, label: &str, what: &str, item: &str) {
+        let mut rates: Vec<f64> = self.secs.iter().map(|s| self.bytes as f64 / s).collect();
+        rates.sort_by(f64::total_cmp);
+        let mut cpu = self.cpu.clone();
+        cpu.sort_by(f64::total_cmp);
+        println!(
+            "{label}: {:.0} {what}/s (median of {} rounds, {:.0}–{:.0}; {:.1} µs CPU per {item})",
+            rates[rates.len() / 2],
+            rates.len(),
+            rates[0],
+            rates[rates.len() - 1],
+            cpu[cpu.len() / 2] * 1e6 / self.bytes as f64
+        );
     }
 
     /// Prints the median MB/s, the range, CPU per GiB (median) and the share of `baseline`.
@@ -262,37 +280,54 @@ async fn request_response() {
     .await;
     const N: usize = 40_000;
     const IN_FLIGHT: usize = 100;
-    let (t0, c0) = (Instant::now(), cpu_seconds());
-    let tasks: Vec<_> = (0..IN_FLIGHT)
-        .map(|_| {
-            let conn = conn.clone();
-            tokio::spawn(async move {
-                for _ in 0..N / IN_FLIGHT {
-                    assert_eq!(download(&conn).await, 1024);
-                }
-            })
+    let mut runs = Runs::default();
+    for _ in 0..ROUNDS {
+        runs.time(async {
+            let tasks: Vec<_> = (0..IN_FLIGHT)
+                .map(|_| {
+                    let conn = conn.clone();
+                    tokio::spawn(async move {
+                        for _ in 0..N / IN_FLIGHT {
+                            assert_eq!(download(&conn).await, 1024);
+                        }
+                    })
+                })
+                .collect();
+            for t in tasks {
+                t.await.unwrap();
+            }
+            N
         })
-        .collect();
-    for t in tasks {
-        t.await.unwrap();
+        .await;
     }
-    let secs = t0.elapsed().as_secs_f64();
-    println!(
-        "spdy3, 1 KiB request/response, {IN_FLIGHT} in flight: {:.0} req/s ({:.1} µs CPU per request)",
-        N as f64 / secs,
-        (cpu_seconds() - c0) * 1e6 / N as f64
+    runs.report_rate(
+        &format!("spdy3, 1 KiB request/response, {IN_FLIGHT} in flight"),
+        "req",
+        "request",
     );
 }
 
 async fn churn() {
     let conn = pair(move |c| serve_bulk(c, 8 * MIB)).await;
     const N: usize = 5_000;
-    let (t0, c0) = (Instant::now(), cpu_seconds());
+    let mut runs = Runs::default();
+    for _ in 0..ROUNDS {
+        runs.time(churn_round(&conn, N)).await;
+    }
+    runs.report_rate(
+        "spdy3, open / read 64 KiB / reset, 16 in flight",
+        "streams",
+        "stream",
+    );
+}
+
+/// `n` streams opened, read for 64 KiB and reset, 16 at a time; the streams done.
+async fn churn_round(conn: &Connection, n: usize) -> usize {
     let tasks: Vec<_> = (0..16)
         .map(|_| {
             let conn = conn.clone();
             tokio::spawn(async move {
-                for _ in 0..N / 16 {
+                for _ in 0..n / 16 {
                     let req = spdy3::http::request_headers(
                         "GET",
                         "http",
@@ -323,12 +358,7 @@ async fn churn() {
     for t in tasks {
         t.await.unwrap();
     }
-    let secs = t0.elapsed().as_secs_f64();
-    println!(
-        "spdy3, open / read 64 KiB / reset, 16 in flight: {:.0} streams/s ({:.1} µs CPU per stream)",
-        (N / 16 * 16) as f64 / secs,
-        (cpu_seconds() - c0) * 1e6 / N as f64
-    );
+    n / 16 * 16
 }
 
 async fn idle() {

@@ -48,19 +48,22 @@ impl Connection {
             if let Some(e) = &inner.closed {
                 return Poll::Ready(Err(e.clone()));
             }
+            match inner.session.check_can_open() {
+                Ok(()) => {}
+                Err(CommandError::ConcurrencyLimit) => {
+                    inner.open_wakers.push(cx.waker().clone());
+                    return Poll::Pending;
+                }
+                Err(e) => return Poll::Ready(Err(Error::Command(e))),
+            }
             let now = inner.now();
             let h = headers.take().expect("polled after completion");
-            match inner.session.open_stream(h.clone(), options, now) {
+            match inner.session.open_stream(h, options, now) {
                 Ok(id) => {
                     inner.slots.insert(id, Default::default());
                     inner.wake_driver();
                     drop(inner);
                     Poll::Ready(Ok(Stream::new(self.shared.clone(), id, None)))
-                }
-                Err(CommandError::ConcurrencyLimit) => {
-                    headers = Some(h);
-                    inner.open_wakers.push(cx.waker().clone());
-                    Poll::Pending
                 }
                 Err(e) => Poll::Ready(Err(Error::Command(e))),
             }

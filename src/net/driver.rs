@@ -54,6 +54,8 @@ pub struct Driver<T> {
     last_read: usize,
     /// Reads in a row smaller than `LARGE_READ`.
     small_reads: u32,
+    /// Output was held back once to gather more (see the output step).
+    deferred: bool,
     /// When to give large read blocks back if nothing more arrives (`QUIET_AFTER`).
     quiet_at: Option<tokio::time::Instant>,
     read_closed: bool,
@@ -70,6 +72,7 @@ impl<T> Driver<T> {
             blocks: ReadBlocks::default(),
             last_read: 0,
             small_reads: SMALL_READS,
+            deferred: false,
             quiet_at: None,
             read_closed: false,
             done: false,
@@ -159,8 +162,15 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Future for Driver<T> {
                 progress = true;
             }
             inner.dispatch();
-            // Output.
+            // Output. Once per wake-up, the driver first lets the tasks queued behind it run,
+            // so that the frames they add leave in the same write.
+            if this.out.is_empty() && !this.deferred && inner.session.has_pending_output() {
+                this.deferred = true;
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
             if this.out.is_empty() {
+                this.deferred = false;
                 let mut chunks = Vec::new();
                 inner
                     .session

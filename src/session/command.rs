@@ -104,7 +104,11 @@ impl Session {
                 .is_none_or(|max| self.streams.active_local < max as usize)
     }
 
-    fn check_can_open(&mut self) -> Result<(), CommandError> {
+    /// The error [`open_stream`](Self::open_stream) would give now, if any, without
+    /// opening anything: for callers that keep the headers until a stream can be opened.
+    /// [`CommandError::ConcurrencyLimit`] promises a
+    /// [`CanOpenStreams`](super::Event::CanOpenStreams) event once the peer allows more.
+    pub fn check_can_open(&mut self) -> Result<(), CommandError> {
         if self.ended.is_some() {
             return Err(CommandError::SessionClosed);
         }
