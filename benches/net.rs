@@ -1,6 +1,7 @@
 //! The tokio adapter on loopback TCP against a raw tokio socket copy, in one run: one-stream
 //! 256 MiB, 16 streams, 1 KiB request/response with 100 in flight, open / read 64 KiB /
-//! reset churn, CPU seconds per GiB, peak RSS, and heap per idle stream with 10,000 open.
+//! reset churn, CPU seconds per GiB, allocations per request, peak RSS, and heap per idle
+//! stream with 10,000 open.
 //! Run with `cargo bench --bench net` (groups: `bulk` (or only one of its cases: `bulk1`,
 //! `bulk16`), `rr`, `churn`, `idle`).
 
@@ -16,10 +17,12 @@ use tokio::net::{TcpListener, TcpStream};
 
 struct Counting;
 static LIVE: AtomicIsize = AtomicIsize::new(0);
+static ALLOCS: AtomicIsize = AtomicIsize::new(0);
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, l: Layout) -> *mut u8 {
         LIVE.fetch_add(l.size() as isize, Ordering::Relaxed);
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
         unsafe { System.alloc(l) }
     }
     unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
@@ -28,6 +31,7 @@ unsafe impl GlobalAlloc for Counting {
     }
     unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
         LIVE.fetch_add(n as isize - l.size() as isize, Ordering::Relaxed);
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
         unsafe { System.realloc(p, l, n) }
     }
 }
@@ -281,6 +285,7 @@ async fn request_response() {
     const N: usize = 40_000;
     const IN_FLIGHT: usize = 100;
     let mut runs = Runs::default();
+    let allocs = ALLOCS.load(Ordering::Relaxed);
     for _ in 0..ROUNDS {
         runs.time(async {
             let tasks: Vec<_> = (0..IN_FLIGHT)
@@ -304,6 +309,10 @@ async fn request_response() {
         &format!("spdy3, 1 KiB request/response, {IN_FLIGHT} in flight"),
         "req",
         "request",
+    );
+    println!(
+        "  allocations per request (both ends and the benchmark's tasks): {:.1}",
+        (ALLOCS.load(Ordering::Relaxed) - allocs) as f64 / (ROUNDS * N) as f64
     );
 }
 

@@ -6,6 +6,7 @@
 
 use alloc::format;
 use alloc::string::String;
+use bytes::Bytes;
 
 use crate::header_block::{HeaderList, CONNECTION_SPECIFIC};
 
@@ -42,15 +43,15 @@ pub fn request_headers<'a>(
     path: &str,
     extra: impl IntoIterator<Item = (&'a str, &'a str)>,
 ) -> HeaderList {
-    let mut h = HeaderList::new();
-    h.insert(":method", String::from(method));
+    let mut h = HeaderList::with_capacity(5);
+    h.insert(":method", common_or_owned(method, &METHODS));
     h.insert(
         ":path",
         String::from(if path.is_empty() { "/" } else { path }),
     );
     h.insert(":version", HTTP_VERSION);
     h.insert(":host", String::from(authority));
-    h.insert(":scheme", String::from(scheme));
+    h.insert(":scheme", common_or_owned(scheme, &["http", "https"]));
     for (name, value) in extra {
         if name.eq_ignore_ascii_case("host") {
             h.insert(":host", String::from(value));
@@ -63,10 +64,37 @@ pub fn request_headers<'a>(
 
 /// A response's headers: `:status` with its reason phrase (`200 OK`) and `:version`.
 pub fn response_headers(status: u16) -> HeaderList {
-    let mut h = HeaderList::new();
-    h.insert(":status", status_line(status));
+    let mut h = HeaderList::with_capacity(2);
+    h.insert(":status", status_value(status));
     h.insert(":version", HTTP_VERSION);
     h
+}
+
+/// Methods kept as static bytes in request headers rather than copied.
+const METHODS: [&str; 7] = ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"];
+
+/// `value` as static bytes when it is one of `common`, else copied.
+fn common_or_owned(value: &str, common: &[&'static str]) -> Bytes {
+    match common.iter().find(|c| **c == value) {
+        Some(c) => Bytes::from_static(c.as_bytes()),
+        None => Bytes::copy_from_slice(value.as_bytes()),
+    }
+}
+
+/// [`status_line`] as bytes, static for the most frequent statuses.
+fn status_value(status: u16) -> Bytes {
+    let common: &'static str = match status {
+        200 => "200 OK",
+        204 => "204 No Content",
+        206 => "206 Partial Content",
+        304 => "304 Not Modified",
+        400 => "400 Bad Request",
+        404 => "404 Not Found",
+        500 => "500 Internal Server Error",
+        _ => return Bytes::from(status_line(status)),
+    };
+    debug_assert_eq!(common, status_line(status));
+    Bytes::from_static(common.as_bytes())
 }
 
 /// `"200 OK"`, `"404 Not Found"`, or just the code when it has no standard reason.
@@ -210,6 +238,18 @@ mod tests {
         assert_eq!(parse_status(b"404"), Some(404));
         assert_eq!(parse_status(b"20x"), None);
         assert_eq!(status_line(299), "299");
+    }
+
+    #[test]
+    fn s87_the_static_status_values_are_the_status_lines() {
+        for status in [100, 200, 204, 206, 299, 304, 400, 404, 500, 503, 999] {
+            let h = response_headers(status);
+            assert_eq!(h.get_str(":status"), Some(status_line(status).as_str()));
+        }
+        let h = request_headers("PROPFIND", "spdy", "a", "/", [("Range", "bytes=0-")]);
+        assert_eq!(h.get_str(":method"), Some("PROPFIND"));
+        assert_eq!(h.get_str(":scheme"), Some("spdy"));
+        assert_eq!(h.get_str("range"), Some("bytes=0-"));
     }
 
     #[test]

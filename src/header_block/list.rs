@@ -32,6 +32,13 @@ impl HeaderList {
         HeaderList { pairs: Vec::new() }
     }
 
+    /// An empty list with room for `n` names.
+    pub fn with_capacity(n: usize) -> Self {
+        HeaderList {
+            pairs: Vec::with_capacity(n),
+        }
+    }
+
     /// Number of names.
     pub fn len(&self) -> usize {
         self.pairs.len()
@@ -200,7 +207,23 @@ impl<N: AsRef<[u8]>, V: AsRef<[u8]>> FromIterator<(N, V)> for HeaderList {
     }
 }
 
+/// Names sent on almost every block: kept as static bytes rather than copied.
+const COMMON_NAMES: [&str; 9] = [
+    ":method",
+    ":path",
+    ":version",
+    ":host",
+    ":scheme",
+    ":status",
+    "content-type",
+    "content-length",
+    "range",
+];
+
 fn lower(name: &[u8]) -> Bytes {
+    if let Some(common) = COMMON_NAMES.iter().find(|c| c.as_bytes() == name) {
+        return Bytes::from_static(common.as_bytes());
+    }
     if name.iter().any(u8::is_ascii_uppercase) {
         Bytes::from(name.to_ascii_lowercase())
     } else {
