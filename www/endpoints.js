@@ -148,7 +148,7 @@ export class Client extends Endpoint {
         if (s) s.state = ev[3] ? 'done' : 'receiving';
         break;
       case EV.DATA:
-        if (s) s.received += ev[2].length;
+        for (let i = 2; s && i < ev.length; i++) s.received += ev[i].length;
         break;
       case EV.END:
         if (s) { s.state = 'done'; this.finishIfDone(s); }
@@ -197,7 +197,7 @@ export class Server extends Endpoint {
         if (s) this.writeMore(s);
         break;
       case EV.DATA:
-        if (s) s.uploaded += ev[2].length;
+        for (let i = 2; s && i < ev.length; i++) s.uploaded += ev[i].length;
         break;
       case EV.RESET:
         if (s) s.done = true;

@@ -190,7 +190,11 @@ class SpdySession extends EventEmitter {
   _dispatch(ev) {
     const id = ev[1];
     switch (ev[0]) {
-      case EV.DATA: this._streams.get(id)?._onData(ev[2]); break;
+      case EV.DATA: {
+        const stream = this._streams.get(id);
+        if (stream) for (let i = 2; i < ev.length; i++) stream._onData(ev[i]);
+        break;
+      }
       case EV.END: this._streams.get(id)?._onEnd(); break;
       case EV.WRITABLE: this._streams.get(id)?._onWritable(); break;
       case EV.SENT: this._streams.get(id)?._onSent(ev[2], this._flushed); break;

@@ -45,7 +45,8 @@ pub const EV_STREAM: u32 = 1;
 pub const EV_REPLY: u32 = 2;
 /// `[3, id, headers, fin]`: HEADERS (trailers when `fin`).
 pub const EV_HEADERS: u32 = 3;
-/// `[4, id, Uint8Array]`: stream data, already consumed (its window credited).
+/// `[4, id, Uint8Array, …]`: stream data in order, one or more arrays, already consumed
+/// (its window credited).
 pub const EV_DATA: u32 = 4;
 /// `[5, id]`: the peer finished the stream and all its data was delivered (after the
 /// headers event that carried FIN, or after the last `EV_DATA`). Exactly once per stream
@@ -447,9 +448,16 @@ impl WasmSession {
                 }
             }
         }
+        // One event for everything read: crossings to JavaScript are per event.
+        let mut event: Option<Array> = None;
         delivery::arrays(&chunks, self.current.as_ref(), &self.alloc, |data| {
-            result.push(&Array::of3(&EV_DATA.into(), &id.into(), &data).into());
+            event
+                .get_or_insert_with(|| Array::of2(&EV_DATA.into(), &id.into()))
+                .push(&data);
         });
+        if let Some(event) = event {
+            result.push(&event);
+        }
         chunks.clear();
         self.reads = chunks;
         if ended {
