@@ -162,10 +162,11 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Future for Driver<T> {
                 progress = true;
             }
             inner.dispatch();
-            // Output. Once per wake-up, the driver first lets the tasks queued behind it run,
-            // so that the frames they add leave in the same write.
+            // Output. Before taking a batch, the driver first lets the tasks queued behind it
+            // run once, so that the frames they add leave in the same write.
             if this.out.is_empty() && !this.deferred && inner.session.has_pending_output() {
                 this.deferred = true;
+                inner.output_idle = false; // a flush meanwhile must wait for this output
                 cx.waker().wake_by_ref();
                 return Poll::Pending;
             }
