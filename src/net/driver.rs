@@ -28,14 +28,6 @@ const WRITE_BATCH: usize = 512 * 1024;
 const READ_PER_POLL: usize = 2 * LARGE_BLOCK;
 /// Reads and writes at least this large run without the session lock.
 const LARGE_IO: usize = 64 * 1024;
-/// A read at least this large asks for large read blocks.
-const LARGE_READ: usize = 16 * 1024;
-/// Small reads in a row after which blocks are small again, and the connection gives its
-/// large blocks back once it has nothing more to read.
-const SMALL_READS: u32 = 4;
-/// A connection with nothing to read this long after its last large read gives its large
-/// blocks back, small reads or not.
-const QUIET_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Pumps one connection. Spawn it (`tokio::spawn(driver)`); it completes when the session
 /// has ended and its last bytes were written, with the transport error if one stopped it.
@@ -50,14 +42,8 @@ pub struct Driver<T> {
     /// unread slices in at most `Config::max_held_blocks` blocks, so data nobody reads pins
     /// at most that many.
     blocks: ReadBlocks,
-    /// Bytes the last read returned.
-    last_read: usize,
-    /// Reads in a row smaller than `LARGE_READ`.
-    small_reads: u32,
     /// Output was held back once to gather more (see the output step).
     deferred: bool,
-    /// When to give large read blocks back if nothing more arrives (`QUIET_AFTER`).
-    quiet_at: Option<tokio::time::Instant>,
     read_closed: bool,
     done: bool,
 }
@@ -70,10 +56,7 @@ impl<T> Driver<T> {
             out: VecDeque::new(),
             sleep: Box::pin(tokio::time::sleep(std::time::Duration::from_secs(3600))),
             blocks: ReadBlocks::default(),
-            last_read: 0,
-            small_reads: SMALL_READS,
             deferred: false,
-            quiet_at: None,
             read_closed: false,
             done: false,
         }
@@ -99,13 +82,12 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Future for Driver<T> {
             inner.input_paused = !this.read_closed && !inner.session.wants_input();
             if !this.read_closed && !inner.input_paused {
                 let mut buf = std::mem::take(inner.session.input_buffer());
-                let bulk = this.small_reads < SMALL_READS;
-                this.blocks.prepare(&mut buf, bulk);
+                this.blocks.prepare(&mut buf);
                 // A large read runs without the lock, so stream tasks are not held up by
                 // the copy out of the kernel (only the driver touches the input buffer); a
                 // small one is cheaper than unlocking and locking again.
                 let io = Pin::new(&mut this.io);
-                let read = if this.last_read >= LARGE_IO {
+                let read = if this.blocks.last_read() >= LARGE_IO {
                     drop(inner);
                     let read = tokio_util::io::poll_read_buf(io, cx, &mut buf);
                     inner = shared.lock();
@@ -114,26 +96,9 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Future for Driver<T> {
                     tokio_util::io::poll_read_buf(io, cx, &mut buf)
                 };
                 match read {
-                    Poll::Ready(Ok(n)) => {
-                        this.last_read = n;
-                        if n >= LARGE_READ {
-                            this.small_reads = 0;
-                            this.quiet_at = Some(tokio::time::Instant::now() + QUIET_AFTER);
-                        } else {
-                            this.small_reads = this.small_reads.saturating_add(1);
-                        }
-                    }
-                    Poll::Pending
-                        if !bulk
-                            || this
-                                .quiet_at
-                                .is_some_and(|t| t <= tokio::time::Instant::now()) =>
-                    {
-                        this.blocks.quiet(&mut buf);
-                        this.quiet_at = None;
-                        this.small_reads = SMALL_READS;
-                    }
-                    _ => {}
+                    Poll::Ready(Ok(n)) => this.blocks.read(n),
+                    Poll::Pending => this.blocks.nothing_to_read(&mut buf),
+                    Poll::Ready(Err(_)) => {}
                 }
                 *inner.session.input_buffer() = buf;
                 match read {
@@ -230,7 +195,8 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Future for Driver<T> {
         }
         // Sleep until the session's next deadline (or the moment to give read blocks back).
         let session_deadline = inner.session.poll_timeout().map(|at| inner.deadline(at));
-        if let Some(deadline) = session_deadline.into_iter().chain(this.quiet_at).min() {
+        let quiet_at = this.blocks.quiet_at();
+        if let Some(deadline) = session_deadline.into_iter().chain(quiet_at).min() {
             if this.sleep.deadline() != deadline {
                 this.sleep.as_mut().reset(deadline);
             }
