@@ -181,39 +181,38 @@ impl Runs {
         self.cpu.push(cpu_seconds() - c0);
     }
 
-    fn mbps(&self) -> Vec<f64> {
-        let mut v: Vec<f64> = self
-            .secs
-            .iter()
-            .map(|s| self.bytes as f64 / s / 1e6)
-            .collect();
+    /// Amount moved per second in each round, sorted.
+    fn rates(&self) -> Vec<f64> {
+        let mut v: Vec<f64> = self.secs.iter().map(|s| self.bytes as f64 / s).collect();
         v.sort_by(f64::total_cmp);
         v
+    }
+
+    /// CPU seconds of the median round by CPU.
+    fn median_cpu(&self) -> f64 {
+        let mut cpu = self.cpu.clone();
+        cpu.sort_by(f64::total_cmp);
+        cpu[cpu.len() / 2]
     }
 
     /// Prints the median rate of `what` (per second), its range, and the median CPU time
     /// per item in µs.
     fn report_rate(&self, label: &str, what: &str, item: &str) {
-        let mut rates: Vec<f64> = self.secs.iter().map(|s| self.bytes as f64 / s).collect();
-        rates.sort_by(f64::total_cmp);
-        let mut cpu = self.cpu.clone();
-        cpu.sort_by(f64::total_cmp);
+        let v = self.rates();
         println!(
             "{label}: {:.0} {what}/s (median of {} rounds, {:.0}–{:.0}; {:.1} µs CPU per {item})",
-            rates[rates.len() / 2],
-            rates.len(),
-            rates[0],
-            rates[rates.len() - 1],
-            cpu[cpu.len() / 2] * 1e6 / self.bytes as f64
+            v[v.len() / 2],
+            v.len(),
+            v[0],
+            v[v.len() - 1],
+            self.median_cpu() * 1e6 / self.bytes as f64
         );
     }
 
     /// Prints the median MB/s, the range, CPU per GiB (median) and the share of `baseline`.
     fn report(&self, label: &str, baseline: Option<f64>) -> f64 {
-        let v = self.mbps();
+        let v: Vec<f64> = self.rates().iter().map(|r| r / 1e6).collect();
         let median = v[v.len() / 2];
-        let mut cpu = self.cpu.clone();
-        cpu.sort_by(f64::total_cmp);
         let gib = self.bytes as f64 / (1u64 << 30) as f64;
         let vs = baseline.map_or(String::new(), |b| {
             format!(", {:.0} % of raw TCP", 100.0 * median / b)
@@ -223,7 +222,7 @@ impl Runs {
             v.len(),
             v[0],
             v[v.len() - 1],
-            cpu[cpu.len() / 2] / gib
+            self.median_cpu() / gib
         );
         median
     }
