@@ -123,6 +123,16 @@ impl Duo {
         }
     }
 
+    /// The client asks for `path` (priority 0, no body) and both ends settle; the id.
+    fn get(&mut self, path: &str) -> u32 {
+        let id = self
+            .client
+            .request(flat(&[":path", path]), 0, true, false, 0.0)
+            .unwrap();
+        self.run();
+        id
+    }
+
     /// Drains both ends and carries their output until nothing is left.
     fn run(&mut self) {
         self.now += 1.0;
@@ -168,11 +178,7 @@ fn flat(pairs: &[&str]) -> Array {
 #[wasm_bindgen_test]
 fn two_wasm_sessions_exchange_a_request_and_its_body() {
     let mut duo = Duo::new("{}");
-    let id = duo
-        .client
-        .request(flat(&[":path", "/hello"]), 0, true, false, 0.0)
-        .unwrap();
-    duo.run();
+    let id = duo.get("/hello");
     let opened = duo
         .server_events
         .iter()
@@ -262,11 +268,7 @@ fn a_ping_is_answered_with_a_pong() {
 #[wasm_bindgen_test]
 fn writes_to_a_stream_gone_in_the_core_are_answered_without_an_exception() {
     let mut duo = Duo::new("{}");
-    let id = duo
-        .client
-        .request(flat(&[":path", "/churn"]), 0, true, false, 0.0)
-        .unwrap();
-    duo.run();
+    let id = duo.get("/churn");
     duo.server
         .respond(id, flat(&[":status", "200"]), false)
         .unwrap();
