@@ -123,17 +123,17 @@ pub struct Config {
     pub initial_window: u32,
     /// How far a stream's receive window may grow beyond `initial_window` for a reader
     /// that keeps up with a long transfer (it grows fourfold each time the reader has
-    /// consumed twice its size). It bounds the unread data one stream can hold; `initial_window` or
-    /// less turns growth off. Default 16 MiB.
+    /// consumed twice its size). It bounds the unread data one stream can hold;
+    /// `initial_window` or less turns growth off. Default 16 MiB.
     pub max_stream_window: u32,
     /// The session receive window we grant at first (raised from 64 KiB with
     /// WINDOW_UPDATE(0) at start). With `max_session_window` it bounds the unread data of
     /// all streams together. Default 4 MiB.
     pub session_window: u32,
     /// How far the session window may grow beyond `session_window` for an application
-    /// that keeps up (doubling each time it has read twice the window; data dropped
-    /// unread does not count), so that a fast
-    /// transfer is not held up by the data in flight in the transport's buffers. It bounds
+    /// that keeps up (fourfold each time it has read twice the window; data dropped
+    /// unread does not count), so that a fast transfer is not held up by the data in
+    /// flight in the transport's buffers. It bounds
     /// the unread data of all streams together; `session_window` or less turns growth off.
     /// Default 16 MiB.
     pub max_session_window: u32,
