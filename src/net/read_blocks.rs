@@ -58,20 +58,26 @@ impl Default for ReadBlocks {
     }
 }
 
+// The small methods below run on every read of the driver, which is generic and so built
+// in the user's crate: `#[inline]` lets them be inlined there (without it, request/response
+// measured 10-20 % slower).
 impl ReadBlocks {
     /// Makes room for the next read in `input` (the session's input buffer), in a large
     /// block while reads are large.
+    #[inline]
     pub fn prepare(&mut self, input: &mut BytesMut) {
         let large = self.small_reads < SMALL_READS;
         self.prepare_sized(input, large);
     }
 
     /// Bytes the last read returned.
+    #[inline]
     pub fn last_read(&self) -> usize {
         self.last_read
     }
 
     /// A read returned `n` bytes.
+    #[inline]
     pub fn read(&mut self, n: usize) {
         self.last_read = n;
         if n >= LARGE_READ {
@@ -84,6 +90,7 @@ impl ReadBlocks {
 
     /// Nothing more to read for now: after small reads, or once `QUIET_AFTER` has passed
     /// since the last large one, the connection is quiet.
+    #[inline]
     pub fn nothing_to_read(&mut self, input: &mut BytesMut) {
         let small = self.small_reads >= SMALL_READS;
         if small
@@ -98,6 +105,7 @@ impl ReadBlocks {
     }
 
     /// When the connection counts as quiet if nothing more arrives: the driver wakes then.
+    #[inline]
     pub fn quiet_at(&self) -> Option<tokio::time::Instant> {
         self.quiet_at
     }
