@@ -6,8 +6,9 @@
 //! * [`Compressor`] runs a raw-deflate compressor that first compresses the dictionary
 //!   (sync-flushed, output discarded), then writes the zlib header (FDICT, DICTID) itself
 //!   before the first block and sync-flushes after every block.
-//! * [`Decompressor`] checks the zlib header and DICTID itself, then raw-inflates into a
-//!   32 KiB wrapping history window that starts pre-filled with the dictionary.
+//! * [`Decompressor`] checks the zlib header and DICTID itself, then raw-inflates with the
+//!   crate's own decoder (`inflate.rs`, cheaper per small block) into a 32 KiB wrapping
+//!   history window that starts pre-filled with the dictionary.
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
@@ -16,9 +17,9 @@ use core::fmt;
 use miniz_oxide::deflate::core::{
     compress_to_output, CompressionStrategy, CompressorOxide, TDEFLFlush, TDEFLStatus,
 };
-use miniz_oxide::inflate::core::{decompress, inflate_flags, DecompressorOxide};
-use miniz_oxide::inflate::TINFLStatus;
 use miniz_oxide::DataFormat;
+
+use super::inflate::{RawInflater, Stop};
 
 /// The SPDY/3 zlib dictionary (1423 bytes).
 pub const DICTIONARY: &[u8; 1423] = include_bytes!("dictionary.bin");
@@ -26,10 +27,6 @@ pub const DICTIONARY: &[u8; 1423] = include_bytes!("dictionary.bin");
 /// Adler-32 of [`DICTIONARY`], as carried in the zlib header (DICTID).
 pub const DICTIONARY_ID: u32 = 0xE3C6_A7C2;
 
-/// Size of the inflate history window (the largest zlib window, 2^15).
-const WINDOW: usize = 32 * 1024;
-/// Mask for positions in the wrapping history window.
-const WINDOW_MASK: usize = WINDOW - 1;
 /// zlib CMF byte: CM 8 (deflate), CINFO 7 (32 KiB window).
 const CMF: u8 = 0x78;
 /// FDICT bit of the zlib FLG byte.
@@ -238,23 +235,16 @@ enum Phase {
 /// One direction's decompressor: everything this endpoint receives, for the life of the
 /// session.
 pub struct Decompressor {
-    inflater: Box<DecompressorOxide>,
-    /// Wrapping history window; starts with the dictionary at `0..1423`.
-    window: Box<[u8]>,
-    /// Next write position in `window`.
-    pos: usize,
+    /// The deflate decoder, its history starting with the dictionary.
+    inflater: RawInflater,
     phase: Phase,
 }
 
 impl Decompressor {
     /// Creates a decompressor primed with [`DICTIONARY`].
     pub fn new() -> Self {
-        let mut window = alloc::vec![0u8; WINDOW].into_boxed_slice();
-        window[..DICTIONARY.len()].copy_from_slice(DICTIONARY);
         Decompressor {
-            inflater: Box::default(),
-            window,
-            pos: DICTIONARY.len(),
+            inflater: RawInflater::new(DICTIONARY),
             phase: Phase::Header,
         }
     }
@@ -300,36 +290,13 @@ impl Decompressor {
             input = parse_zlib_header(block)?;
             self.phase = Phase::Body;
         }
-        let mut total = 0usize;
-        let mut kept = 0usize;
-        loop {
-            let (status, consumed, produced) = decompress(
-                &mut self.inflater,
-                input,
-                &mut self.window,
-                self.pos,
-                inflate_flags::TINFL_FLAG_HAS_MORE_INPUT,
-            );
-            // miniz_oxide never writes past the end of the window in one call, so the new
-            // output is the contiguous range `pos..pos + produced`.
-            let start = self.pos;
-            let take = produced.min(keep - kept);
-            out.extend_from_slice(&self.window[start..start + take]);
-            kept += take;
-            self.pos = (start + produced) & WINDOW_MASK;
-            total = total.saturating_add(produced);
-            input = input.get(consumed..).ok_or(InflateError::Corrupt)?;
-            if total > hard_limit {
-                return Err(InflateError::TooLarge);
-            }
-            let progressed = consumed > 0 || produced > 0;
-            match status {
-                TINFLStatus::NeedsMoreInput if input.is_empty() => return Ok(total),
-                TINFLStatus::NeedsMoreInput | TINFLStatus::HasMoreOutput if progressed => {}
-                TINFLStatus::Done => return Err(InflateError::StreamEnded),
-                _ => return Err(InflateError::Corrupt),
-            }
-        }
+        self.inflater
+            .inflate(input, out, keep, hard_limit)
+            .map_err(|stop| match stop {
+                Stop::Corrupt => InflateError::Corrupt,
+                Stop::Final => InflateError::StreamEnded,
+                Stop::TooLarge => InflateError::TooLarge,
+            })
     }
 }
 
