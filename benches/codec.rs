@@ -231,7 +231,7 @@ fn context_memory() {
     let before = LIVE.load(Ordering::Relaxed);
     let stored = HeaderDeflater::new(CompressionOptions {
         level: 0,
-        strategy: Strategy::Default,
+        strategy: Strategy::Dynamic,
     });
     println!(
         "heap held by a level-0 (stored blocks) deflater: {} bytes",
@@ -256,10 +256,10 @@ fn main() {
     }
     if run("syn") {
         for (level, strategy) in [
-            (6, Strategy::Default),
+            (6, Strategy::Dynamic),
             (6, Strategy::Fixed),
             (1, Strategy::Fixed),
-            (0, Strategy::Default),
+            (0, Strategy::Dynamic),
         ] {
             syn_stream(CompressionOptions { level, strategy });
         }

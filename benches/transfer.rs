@@ -342,7 +342,7 @@ fn churn() {
         (
             CompressionOptions {
                 level: 0,
-                strategy: Strategy::Default,
+                strategy: Strategy::Dynamic,
             },
             "level 0 (stored)",
         ),
@@ -528,7 +528,7 @@ fn memory() {
             "level 0",
             CompressionOptions {
                 level: 0,
-                strategy: Strategy::Default,
+                strategy: Strategy::Dynamic,
             },
         ),
     ] {

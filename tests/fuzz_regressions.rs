@@ -39,6 +39,11 @@ fn header_block_corpus() {
 }
 
 #[test]
+fn header_compress_corpus() {
+    assert!(replay("header_compress", fuzz::header_compress) > 0);
+}
+
+#[test]
 fn session_server_corpus() {
     assert!(replay("session_server", |d| fuzz::session(Role::Server, d)) > 0);
 }

@@ -19,6 +19,7 @@ use miniz_oxide::deflate::core::{
 };
 use miniz_oxide::DataFormat;
 
+use super::deflate::FixedDeflater;
 use super::inflate::{RawInflater, Stop};
 
 /// The SPDY/3 zlib dictionary (1423 bytes).
@@ -35,9 +36,14 @@ const FDICT: u8 = 0x20;
 /// Deflate strategy for outgoing header blocks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Strategy {
-    /// Normal LZ77 matching with dynamic or static Huffman blocks, whichever is smaller.
-    Default,
-    /// Static Huffman blocks only (cheaper to produce, slightly larger).
+    /// zlib's default strategy, by `miniz_oxide`: LZ77 matching, then a dynamic Huffman
+    /// block (or a static one for very short input). Header blocks come out larger than
+    /// with [`Fixed`](Self::Fixed): a dynamic block's code tables cost more than they
+    /// save on a short block.
+    Dynamic,
+    /// The default: greedy LZ77 matching coded with the fixed Huffman codes, by the crate's
+    /// own encoder — the smallest header blocks here, no code tables to build on either
+    /// side, and 144 KiB of state against about 320 KB for the others.
     Fixed,
     /// No matches at all: Huffman-coded literals only (the dictionary is then unused).
     HuffmanOnly,
@@ -48,19 +54,20 @@ pub enum Strategy {
 /// Compression settings for outgoing header blocks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CompressionOptions {
-    /// zlib level `0..=9`; larger values are treated as 9. Level 0 writes stored blocks
-    /// and keeps no compressor state at all (about 300 KiB less per session).
+    /// zlib level `0..=9`; larger values are treated as 9. Higher levels search longer for
+    /// matches. Level 0 writes stored blocks and keeps no compressor state at all (144 KiB
+    /// less per session with [`Strategy::Fixed`], about 300 KiB with the others).
     pub level: u8,
     /// Deflate strategy.
     pub strategy: Strategy,
 }
 
 impl Default for CompressionOptions {
-    /// Level 6, [`Strategy::Default`] (zlib's defaults).
+    /// Level 6, [`Strategy::Fixed`].
     fn default() -> Self {
         CompressionOptions {
             level: 6,
-            strategy: Strategy::Default,
+            strategy: Strategy::Fixed,
         }
     }
 }
@@ -70,9 +77,9 @@ impl Default for CompressionOptions {
 /// 2 for 6, 3 for 7–9.
 fn zlib_header(options: CompressionOptions) -> [u8; 6] {
     let flevel: u8 = match (options.strategy, options.level) {
-        (Strategy::Default, 2..=5) => 1,
-        (Strategy::Default, 6) => 2,
-        (Strategy::Default, 7..) => 3,
+        (Strategy::Dynamic, 2..=5) => 1,
+        (Strategy::Dynamic, 6) => 2,
+        (Strategy::Dynamic, 7..) => 3,
         _ => 0,
     };
     let flg = (flevel << 6) | FDICT;
@@ -113,10 +120,19 @@ fn stored_sync(input: &[u8], out: &mut Vec<u8>) {
     out.extend_from_slice(&[0, 0, 0, 0xff, 0xff]);
 }
 
+/// How a [`Compressor`] writes blocks.
+enum Deflater {
+    /// Level 0: stored blocks, written directly, with no deflate state.
+    Stored,
+    /// [`Strategy::Fixed`]: the crate's own encoder (`deflate.rs`).
+    Fixed(Box<FixedDeflater>),
+    /// The other strategies: `miniz_oxide`.
+    Miniz(Box<CompressorOxide>),
+}
+
 /// One direction's compressor: everything this endpoint sends, for the life of the session.
 pub struct Compressor {
-    /// `None` at level 0: stored blocks are written directly, with no deflate state.
-    deflater: Option<Box<CompressorOxide>>,
+    deflater: Deflater,
     /// The zlib header, until the first block has been written.
     header: Option<[u8; 6]>,
 }
@@ -129,23 +145,28 @@ impl Compressor {
             ..options
         };
         let strategy = match options.strategy {
-            Strategy::Default => CompressionStrategy::Default,
-            Strategy::Fixed => CompressionStrategy::Fixed,
-            Strategy::HuffmanOnly => CompressionStrategy::HuffmanOnly,
-            Strategy::Rle => CompressionStrategy::RLE,
+            _ if options.level == 0 => None,
+            Strategy::Dynamic => Some(CompressionStrategy::Default),
+            Strategy::Fixed => None,
+            Strategy::HuffmanOnly => Some(CompressionStrategy::HuffmanOnly),
+            Strategy::Rle => Some(CompressionStrategy::RLE),
         };
-        let deflater = (options.level > 0).then(|| {
-            let mut deflater = Box::new(CompressorOxide::with_params(
-                DataFormat::Raw,
-                options.level,
-                strategy,
-                15,
-            ));
-            // Put the dictionary into the LZ77 window; a sync flush leaves the output
-            // byte-aligned, so discarding it leaves no partial bits behind.
-            deflate_sync(&mut deflater, DICTIONARY, |_| {});
-            deflater
-        });
+        let deflater = match (options.level, strategy) {
+            (0, _) => Deflater::Stored,
+            (level, None) => Deflater::Fixed(Box::new(FixedDeflater::new(DICTIONARY, level))),
+            (level, Some(strategy)) => {
+                let mut deflater = Box::new(CompressorOxide::with_params(
+                    DataFormat::Raw,
+                    level,
+                    strategy,
+                    15,
+                ));
+                // Put the dictionary into the LZ77 window; a sync flush leaves the output
+                // byte-aligned, so discarding it leaves no partial bits behind.
+                deflate_sync(&mut deflater, DICTIONARY, |_| {});
+                Deflater::Miniz(deflater)
+            }
+        };
         Compressor {
             deflater,
             header: Some(zlib_header(options)),
@@ -166,10 +187,11 @@ impl Compressor {
             out.extend_from_slice(&header);
         }
         match &mut self.deflater {
-            Some(deflater) => {
+            Deflater::Stored => stored_sync(nv_block, out),
+            Deflater::Fixed(deflater) => deflater.compress(nv_block, out),
+            Deflater::Miniz(deflater) => {
                 deflate_sync(deflater, nv_block, |chunk| out.extend_from_slice(chunk))
             }
-            None => stored_sync(nv_block, out),
         }
     }
 }
@@ -347,7 +369,7 @@ mod tests {
     use miniz_oxide::deflate::{compress_to_vec, compress_to_vec_zlib};
 
     const STRATEGIES: [Strategy; 4] = [
-        Strategy::Default,
+        Strategy::Dynamic,
         Strategy::Fixed,
         Strategy::HuffmanOnly,
         Strategy::Rle,
@@ -460,9 +482,9 @@ mod tests {
                 assert_eq!(wire[0], 0x78);
                 let flevel = wire[1] >> 6;
                 let expected = match (options.strategy, options.level) {
-                    (Strategy::Default, 2..=5) => 1,
-                    (Strategy::Default, 6) => 2,
-                    (Strategy::Default, 7..) => 3,
+                    (Strategy::Dynamic, 2..=5) => 1,
+                    (Strategy::Dynamic, 6) => 2,
+                    (Strategy::Dynamic, 7..) => 3,
                     _ => 0,
                 };
                 assert_eq!(flevel, expected, "{options:?}");
@@ -509,14 +531,19 @@ mod tests {
         }
         round_trip(CompressionOptions {
             level: 200,
-            strategy: Strategy::Default,
+            strategy: Strategy::Dynamic,
         });
     }
 
     #[test]
     fn default_options() {
         let options = CompressionOptions::default();
-        assert_eq!((options.level, options.strategy), (6, Strategy::Default));
+        assert_eq!((options.level, options.strategy), (6, Strategy::Fixed));
+        assert_eq!(zlib_header(options), [0x78, 0x20, 0xe3, 0xc6, 0xa7, 0xc2]);
+        let options = CompressionOptions {
+            level: 6,
+            strategy: Strategy::Dynamic,
+        };
         assert_eq!(zlib_header(options), [0x78, 0xbb, 0xe3, 0xc6, 0xa7, 0xc2]);
         let options = CompressionOptions {
             level: 9,
@@ -531,7 +558,7 @@ mod tests {
         for level in [1, 6, 9] {
             let mut compressor = Compressor::new(CompressionOptions {
                 level,
-                strategy: Strategy::Default,
+                strategy: Strategy::Dynamic,
             });
             let mut wire = Vec::new();
             compressor.compress(&req, &mut wire);
@@ -616,7 +643,11 @@ mod tests {
 
     #[test]
     fn zlib_bomb_stops_at_hard_limit() {
-        let mut c = Compressor::new(CompressionOptions::default());
+        // Dynamic codes pack 10 MiB of zeros tighter than the fixed ones.
+        let mut c = Compressor::new(CompressionOptions {
+            level: 6,
+            strategy: Strategy::Dynamic,
+        });
         let mut bomb = Vec::new();
         c.compress(&vec![0u8; 10 << 20], &mut bomb);
         assert!(bomb.len() < 20_000, "{}", bomb.len());

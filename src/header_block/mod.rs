@@ -6,6 +6,7 @@
 //! received block is inflated, even when its frame is then rejected (S-33).
 
 mod compress;
+mod deflate;
 mod inflate;
 mod list;
 

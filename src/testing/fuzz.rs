@@ -7,7 +7,9 @@ use bytes::{Bytes, BytesMut};
 
 use super::{EventLedger, RawPeer};
 use crate::frame::{Decoder, DecoderConfig, Frame, MAX_PAYLOAD_LEN};
-use crate::header_block::{HeaderInflater, HeaderList, Limits};
+use crate::header_block::{
+    CompressionOptions, Compressor, Decompressor, HeaderInflater, HeaderList, Limits, Strategy,
+};
 use crate::session::{Config, Event, OpenOptions, Read, Role, Session, MAX_WINDOW};
 use crate::time::Instant;
 
@@ -100,6 +102,36 @@ pub fn header_block(data: &[u8]) {
             Err(e) if e.reaction(1).is_session_error() => return,
             Err(_) => {}
         }
+    }
+}
+
+/// Arbitrary blocks compressed through one context and inflated through another: the
+/// first byte picks the level and strategy, then blocks come length-prefixed (2 bytes,
+/// big-endian). Every block must come back exactly, with the sync flush at its end.
+pub fn header_compress(data: &[u8]) {
+    let Some((&pick, mut rest)) = data.split_first() else {
+        return;
+    };
+    let strategy = [Strategy::Fixed, Strategy::Dynamic][usize::from(pick >> 7)];
+    let mut compressor = Compressor::new(CompressionOptions {
+        level: pick % 10,
+        strategy,
+    });
+    let mut decompressor = Decompressor::new();
+    let (mut wire, mut out) = (Vec::new(), Vec::new());
+    while let [hi, lo, tail @ ..] = rest {
+        let len = (usize::from(*hi) << 8 | usize::from(*lo)).min(tail.len());
+        let (block, next) = tail.split_at(len);
+        rest = next;
+        wire.clear();
+        out.clear();
+        compressor.compress(block, &mut wire);
+        assert!(wire.ends_with(&[0, 0, 0xff, 0xff]), "sync flush");
+        let n = decompressor
+            .decompress(&wire, &mut out, usize::MAX, usize::MAX)
+            .expect("our own block inflates");
+        assert_eq!(n, block.len());
+        assert!(out == block, "round trip");
     }
 }
 

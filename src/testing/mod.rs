@@ -9,7 +9,7 @@ use bytes::{Bytes, BytesMut};
 use crate::frame::{
     Data, Decoder, DecoderConfig, Frame, Headers, SynReply, SynStream, MAX_PAYLOAD_LEN,
 };
-use crate::header_block::{HeaderDeflater, HeaderInflater, HeaderList, Limits};
+use crate::header_block::{CompressionOptions, HeaderDeflater, HeaderInflater, HeaderList, Limits};
 use crate::session::{Config, Event, Session};
 use crate::time::{Duration, Instant};
 
@@ -261,8 +261,13 @@ impl Default for RawPeer {
 impl RawPeer {
     /// A fresh peer with fresh compression contexts.
     pub fn new() -> RawPeer {
+        Self::with_compression(CompressionOptions::default())
+    }
+
+    /// A fresh peer compressing its header blocks with `options`.
+    pub fn with_compression(options: CompressionOptions) -> RawPeer {
         RawPeer {
-            deflater: HeaderDeflater::default(),
+            deflater: HeaderDeflater::new(options),
             inflater: HeaderInflater::new(),
             decoder: Decoder::new(DecoderConfig {
                 data_piece: MAX_PAYLOAD_LEN,
