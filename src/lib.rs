@@ -31,8 +31,8 @@
 //!   DATA payloads. Errors say which spec status applies and whether they end the stream or
 //!   the session.
 //! * [`header_block`]: name/value blocks (parse, validate, encode) and the per-direction
-//!   zlib contexts with the SPDY dictionary: `miniz_oxide` compresses, and the crate's own
-//!   decoder (built for many small blocks) inflates.
+//!   zlib contexts with the SPDY dictionary, on the crate's own encoder and decoder (built
+//!   for many small blocks); `miniz_oxide` for the dynamic-Huffman strategies.
 //! * [`http`]: the HTTP rules shared by the adapters; Kubernetes-style sessions run raw.
 //! * `net` (feature `tokio`): the async adapter — `Connection`, `Driver`, `Stream`, the
 //!   `http` crate mapping and the `Upgrade: SPDY/3.1` handshake.

@@ -17,7 +17,7 @@ use spdy3::frame::{
     Decoder, DecoderConfig, Frame, GoAwayStatus, Ping, RstStatus, RstStream, Settings,
     WindowUpdate, MAX_PAYLOAD_LEN,
 };
-use spdy3::header_block::HeaderList;
+use spdy3::header_block::{CompressionOptions, HeaderList, Strategy};
 use spdy3::net::{self, Connection, Stream};
 use spdy3::session::{Config, Stats};
 use spdy3::testing::{encode, RawPeer};
@@ -514,7 +514,11 @@ async fn huge_unknown_frames_stream_past() {
 async fn a_zlib_bomb_ends_the_session_without_inflating_it_all() {
     let mut a = target(Config::default(), App::Serve(0)).await;
     let wire = {
-        let mut peer = RawPeer::new();
+        // Dynamic codes pack a run tighter than the default fixed ones.
+        let mut peer = RawPeer::with_compression(CompressionOptions {
+            level: 9,
+            strategy: Strategy::Dynamic,
+        });
         let mut bomb = RawPeer::request("/");
         bomb.insert("x-bomb", "z".repeat(8 << 20));
         syn(&mut peer, 1, &bomb, true)

@@ -1,12 +1,15 @@
 //! The per-direction zlib contexts for header blocks, primed with the SPDY/3 dictionary
-//! (SPDY31.md §7, rules S-42…S-47), on `miniz_oxide`'s core APIs.
+//! (SPDY31.md §7, rules S-42…S-47).
 //!
-//! `miniz_oxide` has no preset-dictionary API, so both directions do it by hand:
+//! Both directions write and check the zlib framing themselves (the 2-byte header with
+//! FDICT and the DICTID; no trailer, since the stream never ends) around raw deflate:
 //!
-//! * [`Compressor`] runs a raw-deflate compressor that first compresses the dictionary
-//!   (sync-flushed, output discarded), then writes the zlib header (FDICT, DICTID) itself
-//!   before the first block and sync-flushes after every block.
-//! * [`Decompressor`] checks the zlib header and DICTID itself, then raw-inflates with the
+//! * [`Compressor`] writes the zlib header before the first block and sync-flushes after
+//!   every block. Its deflater is the crate's fixed-Huffman encoder (`deflate.rs`, the
+//!   default), `miniz_oxide`'s (the dynamic strategies; primed by compressing the
+//!   dictionary with the output discarded, as it has no preset-dictionary API), or none
+//!   (level 0, stored blocks).
+//! * [`Decompressor`] checks the zlib header and DICTID, then raw-inflates with the
 //!   crate's own decoder (`inflate.rs`, cheaper per small block) into a 32 KiB wrapping
 //!   history window that starts pre-filled with the dictionary.
 
@@ -19,7 +22,7 @@ use miniz_oxide::deflate::core::{
 };
 use miniz_oxide::DataFormat;
 
-use super::deflate::FixedDeflater;
+use super::deflate::{write_stored, FixedDeflater};
 use super::inflate::{RawInflater, Stop};
 
 /// The SPDY/3 zlib dictionary (1423 bytes).
@@ -55,7 +58,8 @@ pub enum Strategy {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CompressionOptions {
     /// zlib level `0..=9`; larger values are treated as 9. Higher levels search longer for
-    /// matches. Level 0 writes stored blocks and keeps no compressor state at all (144 KiB
+    /// matches (with [`Strategy::Fixed`]: 4, 8, 32 or 128 candidates for levels 1, 2–3,
+    /// 4–6 and 7–9, and from level 7 also positions inside long matches). Level 0 writes stored blocks and keeps no compressor state at all (144 KiB
     /// less per session with [`Strategy::Fixed`], about 300 KiB with the others).
     pub level: u8,
     /// Deflate strategy.
@@ -110,13 +114,7 @@ fn deflate_sync(deflater: &mut CompressorOxide, mut input: &[u8], mut sink: impl
 /// a sync flush (`00 00 00 ff ff`): level 0 without any compressor state.
 fn stored_sync(input: &[u8], out: &mut Vec<u8>) {
     out.reserve(input.len() + 5 * (input.len() / 0xffff + 2));
-    for chunk in input.chunks(0xffff) {
-        let len = chunk.len() as u16;
-        out.push(0); // BFINAL 0, BTYPE 00 (stored), padded to the byte boundary
-        out.extend_from_slice(&len.to_le_bytes());
-        out.extend_from_slice(&(!len).to_le_bytes());
-        out.extend_from_slice(chunk);
-    }
+    write_stored(input, out);
     out.extend_from_slice(&[0, 0, 0, 0xff, 0xff]);
 }
 

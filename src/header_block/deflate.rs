@@ -13,11 +13,16 @@ use alloc::vec::Vec;
 
 use super::inflate::{DIST_BASE, DIST_EXTRA, LENGTH_BASE, LENGTH_EXTRA};
 
-/// Farthest back a match reaches; positions a chain visits stay within it.
+/// The deflate window: how far back a match may reach.
 const WINDOW: usize = 32 * 1024;
 /// The history buffer: input is appended until it is full, then the older half is dropped.
 const BUFFER: usize = 2 * WINDOW;
-/// The largest match distance used: a chain entry is valid only this close.
+/// Input is taken in pieces of at most this much, so at least this much history is left
+/// after the buffer drops its older half.
+const PIECE: usize = WINDOW / 2;
+/// The largest match distance used. Within it, no later position has taken a candidate's
+/// `prev` slot (`p % WINDOW`), so its chain link is still its own; the search stops at the
+/// first candidate farther back.
 const MAX_DISTANCE: usize = WINDOW - 1;
 const MIN_MATCH: usize = 3;
 const MAX_MATCH: usize = 258;
@@ -74,7 +79,8 @@ const LENGTH_INDEX: [u8; MAX_MATCH + 1] = {
 };
 
 /// The distance symbol of distance `d`: at `d − 1` for `d` ≤ 256, else at
-/// `256 + ((d − 1) >> 7)` (every distance symbol above 256 covers whole multiples of 128).
+/// `256 + ((d − 1) >> 7)` (every distance symbol above 256 covers whole multiples of 128;
+/// slots 256 and 257 are never used).
 const DIST_INDEX: [u8; 512] = {
     let mut table = [0u8; 512];
     let mut symbol = 0;
@@ -156,6 +162,17 @@ impl Bits<'_> {
     }
 }
 
+/// Writes `input` as non-final stored blocks (each byte-aligned, as blocks here start).
+pub(super) fn write_stored(input: &[u8], out: &mut Vec<u8>) {
+    for chunk in input.chunks(0xffff) {
+        let len = chunk.len() as u16;
+        out.push(0); // BFINAL 0, BTYPE 00, padding
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&(!len).to_le_bytes());
+        out.extend_from_slice(chunk);
+    }
+}
+
 /// Length of the common prefix of `a` and `b`, at most `max` (both at least `max` long).
 #[inline]
 fn common_prefix(a: &[u8], b: &[u8], max: usize) -> usize {
@@ -221,31 +238,41 @@ impl FixedDeflater {
 
     /// Compresses `input` as one non-final fixed-Huffman block (none for empty input)
     /// followed by a sync flush (an empty stored block, `00 00 ff ff` after alignment),
-    /// appended to `out`.
+    /// appended to `out`. Input the fixed codes would expand (bytes 144–255 cost 9 bits)
+    /// goes out as stored blocks instead; the history is the same either way.
     pub(super) fn compress(&mut self, input: &[u8], out: &mut Vec<u8>) {
+        // The sync flush: an empty stored block, its header bits padded to a byte.
+        const FLUSH: [u8; 5] = [0, 0, 0, 0xff, 0xff];
         if input.is_empty() {
-            // The sync flush alone (a stored block header fills the first byte).
-            out.extend_from_slice(&[0, 0, 0, 0xff, 0xff]);
+            out.extend_from_slice(&FLUSH);
             return;
         }
-        out.reserve(input.len() / 2 + 16);
+        let start = out.len();
+        out.reserve(input.len() + input.len() / 8 + 16);
         let mut bits = Bits {
-            out,
+            out: &mut *out,
             acc: 0,
             count: 0,
         };
         bits.put(0b010, 3); // BFINAL 0, BTYPE 01 (fixed codes)
-        for piece in input.chunks(WINDOW) {
+        for piece in input.chunks(PIECE) {
             self.make_room(piece.len());
-            let start = self.len;
-            self.buf[start..start + piece.len()].copy_from_slice(piece);
+            let at = self.len;
+            self.buf[at..at + piece.len()].copy_from_slice(piece);
             self.len += piece.len();
-            self.encode(start, &mut bits);
+            self.encode(at, &mut bits);
         }
         bits.put(0, 7); // end of block (symbol 256)
-        bits.put(0, 3); // BFINAL 0, BTYPE 00 (stored)
+        bits.put(0, 3); // the flush's stored block header, right after
         bits.align();
-        bits.out.extend_from_slice(&[0, 0, 0xff, 0xff]);
+        out.extend_from_slice(&FLUSH[1..]);
+        // Stored blocks cost 5 bytes per 65,535 of input.
+        let stored = input.len() + 5 * input.len().div_ceil(0xffff) + FLUSH.len();
+        if out.len() - start > stored {
+            out.truncate(start);
+            write_stored(input, out);
+            out.extend_from_slice(&FLUSH);
+        }
     }
 
     /// Drops the older half of the buffer if `n` more bytes do not fit.
@@ -297,7 +324,8 @@ impl FixedDeflater {
         (v.wrapping_mul(0x9E37_79B1) >> (32 - HASH_BITS)) as usize
     }
 
-    /// Records position `p` (with 3 bytes after it) as the latest with its hash.
+    /// Records position `p` (with 3 bytes after it) as the latest with its hash. The last
+    /// two positions of each piece are not recorded (they have no 3 bytes yet).
     #[inline]
     fn insert(&mut self, p: usize) {
         let h = self.hash(p);
@@ -305,8 +333,9 @@ impl FixedDeflater {
         self.head[h] = p as u16;
     }
 
-    /// The longest earlier match for the bytes at `p` (up to `end`): (length, distance),
-    /// length 0 when there is none of at least 3 bytes.
+    /// The longest earlier match for the bytes at `p` (up to `end`, with
+    /// `p + MIN_MATCH <= end`): (length, distance), length 0 when there is none of at least
+    /// 3 bytes.
     fn longest_match(&self, p: usize, end: usize) -> (usize, usize) {
         let max = (end - p).min(MAX_MATCH);
         let mut best = (0, 0);
@@ -315,8 +344,9 @@ impl FixedDeflater {
             if candidate >= p || p - candidate > MAX_DISTANCE {
                 break;
             }
-            // Only a candidate that also matches at the current best length can beat it.
-            let probe = best.0.min(max - 1);
+            // Only a candidate that also matches at the current best length can beat it
+            // (`best.0 < max` here: the search stops once a match reaches `max`).
+            let probe = best.0;
             if self.buf[candidate + probe] == self.buf[p + probe] {
                 let length = common_prefix(&self.buf[candidate..], &self.buf[p..end], max);
                 if length > best.0 {
@@ -450,6 +480,34 @@ mod tests {
             .inflate(&[first, second].concat(), &mut out, usize::MAX, usize::MAX)
             .unwrap();
         assert!(out == [&block[..], &block[..]].concat());
+    }
+
+    #[test]
+    fn expanding_input_goes_out_stored() {
+        // Bytes 144–255 cost 9 bits each in the fixed code, and noise has no matches.
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let noise: Vec<u8> = (0..5_000)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                (x >> 32) as u8 | 0x80
+            })
+            .collect();
+        let mut deflater = FixedDeflater::new(&[], 6);
+        let mut stream = Vec::new();
+        deflater.compress(&noise, &mut stream);
+        assert_eq!(
+            stream.len(),
+            noise.len() + 5 + 5,
+            "one stored block and the flush"
+        );
+        assert_eq!(stream[0], 0, "stored block header");
+        // The history still holds the block: a repeat is a match.
+        let start = stream.len();
+        deflater.compress(&noise[..1_000], &mut stream);
+        assert!(stream.len() - start < 30, "{}", stream.len() - start);
+        assert!(miniz_inflate(&stream, 6_000) == [&noise[..], &noise[..1_000]].concat());
     }
 
     #[test]
