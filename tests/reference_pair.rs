@@ -22,8 +22,18 @@ struct Setup {
     dir: std::path::PathBuf,
 }
 
+impl Drop for Setup {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
 async fn setup() -> Setup {
-    let dir = std::env::temp_dir().join(format!("spdy3-ref-{}", std::process::id()));
+    // One directory per setup: the tests of this file run at once in one process, and one
+    // rewriting the sample while another reads it gave that one a half-written copy.
+    static SETUPS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = SETUPS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("spdy3-ref-{}-{n}", std::process::id()));
     tokio::fs::create_dir_all(&dir).await.unwrap();
     tokio::fs::write(dir.join("index.html"), "<h1>hello</h1>\n")
         .await
