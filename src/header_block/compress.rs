@@ -22,7 +22,7 @@ use miniz_oxide::deflate::core::{
 };
 use miniz_oxide::DataFormat;
 
-use super::deflate::{write_stored, FixedDeflater};
+use super::deflate::{stored_sync, FixedDeflater};
 use super::inflate::{RawInflater, Stop};
 
 /// The SPDY/3 zlib dictionary (1423 bytes).
@@ -46,7 +46,7 @@ pub enum Strategy {
     Dynamic,
     /// The default: greedy LZ77 matching coded with the fixed Huffman codes, by the crate's
     /// own encoder — the smallest header blocks here, no code tables to build on either
-    /// side, and 144 KiB of state against about 320 KB for the others.
+    /// side, and about 145 KiB of state against about 320 KB for the others.
     Fixed,
     /// No matches at all: Huffman-coded literals only (the dictionary is then unused).
     HuffmanOnly,
@@ -59,8 +59,9 @@ pub enum Strategy {
 pub struct CompressionOptions {
     /// zlib level `0..=9`; larger values are treated as 9. Higher levels search longer for
     /// matches (with [`Strategy::Fixed`]: 4, 8, 32 or 128 candidates for levels 1, 2–3,
-    /// 4–6 and 7–9, and from level 7 also positions inside long matches). Level 0 writes stored blocks and keeps no compressor state at all (144 KiB
-    /// less per session with [`Strategy::Fixed`], about 300 KiB with the others).
+    /// 4–6 and 7–9, and from level 7 also positions inside long matches). Level 0 writes
+    /// stored blocks and keeps no compressor state at all (about 145 KiB less per session
+    /// with [`Strategy::Fixed`], about 300 KiB with the others).
     pub level: u8,
     /// Deflate strategy.
     pub strategy: Strategy,
@@ -110,14 +111,6 @@ fn deflate_sync(deflater: &mut CompressorOxide, mut input: &[u8], mut sink: impl
     }
 }
 
-/// Writes `input` as non-final stored deflate blocks followed by the empty stored block of
-/// a sync flush (`00 00 00 ff ff`): level 0 without any compressor state.
-fn stored_sync(input: &[u8], out: &mut Vec<u8>) {
-    out.reserve(input.len() + 5 * (input.len() / 0xffff + 2));
-    write_stored(input, out);
-    out.extend_from_slice(&[0, 0, 0, 0xff, 0xff]);
-}
-
 /// How a [`Compressor`] writes blocks.
 enum Deflater {
     /// Level 0: stored blocks, written directly, with no deflate state.
@@ -126,6 +119,22 @@ enum Deflater {
     Fixed(Box<FixedDeflater>),
     /// The other strategies: `miniz_oxide`.
     Miniz(Box<CompressorOxide>),
+}
+
+impl Deflater {
+    /// A `miniz_oxide` deflater with the dictionary in its LZ77 window: it is compressed
+    /// with a sync flush, which leaves the output byte-aligned, so discarding that output
+    /// leaves no partial bits behind.
+    fn miniz(level: u8, strategy: CompressionStrategy) -> Deflater {
+        let mut deflater = Box::new(CompressorOxide::with_params(
+            DataFormat::Raw,
+            level,
+            strategy,
+            15,
+        ));
+        deflate_sync(&mut deflater, DICTIONARY, |_| {});
+        Deflater::Miniz(deflater)
+    }
 }
 
 /// One direction's compressor: everything this endpoint sends, for the life of the session.
@@ -142,28 +151,13 @@ impl Compressor {
             level: options.level.min(9),
             ..options
         };
-        let strategy = match options.strategy {
-            _ if options.level == 0 => None,
-            Strategy::Dynamic => Some(CompressionStrategy::Default),
-            Strategy::Fixed => None,
-            Strategy::HuffmanOnly => Some(CompressionStrategy::HuffmanOnly),
-            Strategy::Rle => Some(CompressionStrategy::RLE),
-        };
-        let deflater = match (options.level, strategy) {
-            (0, _) => Deflater::Stored,
-            (level, None) => Deflater::Fixed(Box::new(FixedDeflater::new(DICTIONARY, level))),
-            (level, Some(strategy)) => {
-                let mut deflater = Box::new(CompressorOxide::with_params(
-                    DataFormat::Raw,
-                    level,
-                    strategy,
-                    15,
-                ));
-                // Put the dictionary into the LZ77 window; a sync flush leaves the output
-                // byte-aligned, so discarding it leaves no partial bits behind.
-                deflate_sync(&mut deflater, DICTIONARY, |_| {});
-                Deflater::Miniz(deflater)
-            }
+        let level = options.level;
+        let deflater = match options.strategy {
+            _ if level == 0 => Deflater::Stored,
+            Strategy::Fixed => Deflater::Fixed(Box::new(FixedDeflater::new(DICTIONARY, level))),
+            Strategy::Dynamic => Deflater::miniz(level, CompressionStrategy::Default),
+            Strategy::HuffmanOnly => Deflater::miniz(level, CompressionStrategy::HuffmanOnly),
+            Strategy::Rle => Deflater::miniz(level, CompressionStrategy::RLE),
         };
         Compressor {
             deflater,

@@ -162,8 +162,14 @@ impl Bits<'_> {
     }
 }
 
-/// Writes `input` as non-final stored blocks (each byte-aligned, as blocks here start).
-pub(super) fn write_stored(input: &[u8], out: &mut Vec<u8>) {
+/// The sync flush at a block boundary: an empty stored block, its header bits padded to a
+/// byte.
+const SYNC_FLUSH: [u8; 5] = [0, 0, 0, 0xff, 0xff];
+
+/// Writes `input` as non-final stored blocks (each byte-aligned, as blocks here start)
+/// followed by the sync flush: level 0, and input the fixed codes would expand.
+pub(super) fn stored_sync(input: &[u8], out: &mut Vec<u8>) {
+    out.reserve(input.len() + 5 * (input.len() / 0xffff + 2));
     for chunk in input.chunks(0xffff) {
         let len = chunk.len() as u16;
         out.push(0); // BFINAL 0, BTYPE 00, padding
@@ -171,6 +177,7 @@ pub(super) fn write_stored(input: &[u8], out: &mut Vec<u8>) {
         out.extend_from_slice(&(!len).to_le_bytes());
         out.extend_from_slice(chunk);
     }
+    out.extend_from_slice(&SYNC_FLUSH);
 }
 
 /// Length of the common prefix of `a` and `b`, at most `max` (both at least `max` long).
@@ -241,10 +248,8 @@ impl FixedDeflater {
     /// appended to `out`. Input the fixed codes would expand (bytes 144–255 cost 9 bits)
     /// goes out as stored blocks instead; the history is the same either way.
     pub(super) fn compress(&mut self, input: &[u8], out: &mut Vec<u8>) {
-        // The sync flush: an empty stored block, its header bits padded to a byte.
-        const FLUSH: [u8; 5] = [0, 0, 0, 0xff, 0xff];
         if input.is_empty() {
-            out.extend_from_slice(&FLUSH);
+            out.extend_from_slice(&SYNC_FLUSH);
             return;
         }
         let start = out.len();
@@ -265,13 +270,12 @@ impl FixedDeflater {
         bits.put(0, 7); // end of block (symbol 256)
         bits.put(0, 3); // the flush's stored block header, right after
         bits.align();
-        out.extend_from_slice(&FLUSH[1..]);
+        out.extend_from_slice(&SYNC_FLUSH[1..]);
         // Stored blocks cost 5 bytes per 65,535 of input.
-        let stored = input.len() + 5 * input.len().div_ceil(0xffff) + FLUSH.len();
+        let stored = input.len() + 5 * input.len().div_ceil(0xffff) + SYNC_FLUSH.len();
         if out.len() - start > stored {
             out.truncate(start);
-            write_stored(input, out);
-            out.extend_from_slice(&FLUSH);
+            stored_sync(input, out);
         }
     }
 
@@ -295,8 +299,9 @@ impl FixedDeflater {
         let mut p = start;
         while p < end {
             let (length, distance) = if p + MIN_MATCH <= end {
-                let found = self.longest_match(p, end);
-                self.insert(p);
+                let h = self.hash(p);
+                let found = self.longest_match(p, end, h);
+                self.insert_hashed(p, h);
                 found
             } else {
                 (0, 0)
@@ -328,18 +333,23 @@ impl FixedDeflater {
     /// two positions of each piece are not recorded (they have no 3 bytes yet).
     #[inline]
     fn insert(&mut self, p: usize) {
-        let h = self.hash(p);
+        self.insert_hashed(p, self.hash(p));
+    }
+
+    /// [`insert`](Self::insert) with the hash of `p` already at hand.
+    #[inline]
+    fn insert_hashed(&mut self, p: usize, h: usize) {
         self.prev[p % WINDOW] = self.head[h];
         self.head[h] = p as u16;
     }
 
     /// The longest earlier match for the bytes at `p` (up to `end`, with
-    /// `p + MIN_MATCH <= end`): (length, distance), length 0 when there is none of at least
-    /// 3 bytes.
-    fn longest_match(&self, p: usize, end: usize) -> (usize, usize) {
+    /// `p + MIN_MATCH <= end`; `h` their hash): (length, distance), length 0 when there is
+    /// none of at least 3 bytes.
+    fn longest_match(&self, p: usize, end: usize, h: usize) -> (usize, usize) {
         let max = (end - p).min(MAX_MATCH);
         let mut best = (0, 0);
-        let mut candidate = usize::from(self.head[self.hash(p)]);
+        let mut candidate = usize::from(self.head[h]);
         for _ in 0..self.max_chain {
             if candidate >= p || p - candidate > MAX_DISTANCE {
                 break;
@@ -369,8 +379,8 @@ impl FixedDeflater {
 #[cfg(test)]
 mod tests {
     //! The encoder's output through `miniz_oxide`'s decoder (an independent one) and this
-    //! crate's, for inputs that exercise every length and distance symbol and the history
-    //! buffer's slides.
+    //! crate's: repeats of every length at distances across the window, the history
+    //! buffer's slides, the stored fallback.
 
     use super::*;
     use crate::header_block::inflate::RawInflater;

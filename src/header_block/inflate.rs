@@ -13,6 +13,7 @@
 //! calls resumes: the bytes from the last symbol (or block header) that could not be
 //! completed are carried into the next call.
 
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 /// Size of the history window (the largest deflate window, 2^15).
@@ -84,9 +85,7 @@ struct Code {
 enum Built {
     Complete,
     /// Codes left unused. Deflate allows that only for one code of length 1 (or none).
-    Incomplete {
-        longest: usize,
-    },
+    Incomplete,
     OverSubscribed,
 }
 
@@ -139,7 +138,7 @@ impl Code {
         if left == 0 {
             Built::Complete
         } else {
-            Built::Incomplete { longest }
+            Built::Incomplete
         }
     }
 
@@ -147,7 +146,8 @@ impl Code {
     /// deflate allows (a single code of length 1, or no code at all).
     fn build_checked(&mut self, lengths: &[u8], used: &[u16]) -> Result<(), Stop> {
         match self.build(lengths, used) {
-            Built::Complete | Built::Incomplete { longest: 0 | 1 } => Ok(()),
+            Built::Complete => Ok(()),
+            Built::Incomplete if self.longest <= 1 => Ok(()),
             _ => Err(Stop::Corrupt),
         }
     }
@@ -266,7 +266,7 @@ struct Sink<'o> {
 
 /// The raw-deflate decoder: state, carried bits and the history window.
 pub(super) struct RawInflater {
-    window: alloc::boxed::Box<[u8; WINDOW]>,
+    window: Box<[u8; WINDOW]>,
     /// Next write position in `window`.
     pos: usize,
     /// How far back a match may reach: the bytes written so far, at most the window.
@@ -277,14 +277,14 @@ pub(super) struct RawInflater {
     count: u32,
     /// Input from the last incomplete symbol or block header, prepended to the next call.
     carry: Vec<u8>,
-    litlen: alloc::boxed::Box<Code>,
-    dist: alloc::boxed::Box<Code>,
+    litlen: Box<Code>,
+    dist: Box<Code>,
 }
 
 impl RawInflater {
     /// A decoder whose history starts with `preset` (at most one window).
     pub(super) fn new(preset: &[u8]) -> Self {
-        let mut window = alloc::boxed::Box::new([0u8; WINDOW]);
+        let mut window = Box::new([0u8; WINDOW]);
         let preset = &preset[preset.len().saturating_sub(WINDOW)..];
         window[..preset.len()].copy_from_slice(preset);
         RawInflater {
@@ -295,8 +295,8 @@ impl RawInflater {
             buf: 0,
             count: 0,
             carry: Vec::new(),
-            litlen: alloc::boxed::Box::new(Code::EMPTY),
-            dist: alloc::boxed::Box::new(Code::EMPTY),
+            litlen: Box::new(Code::EMPTY),
+            dist: Box::new(Code::EMPTY),
         }
     }
 
@@ -551,12 +551,17 @@ impl RawInflater {
     }
 
     /// Appends `length` bytes starting `distance` back in the history.
-    fn copy_match(&mut self, distance: usize, length: usize, sink: &mut Sink<'_>) {
+    fn copy_match(&mut self, distance: usize, mut length: usize, sink: &mut Sink<'_>) {
         let mut from = (self.pos + WINDOW - distance) & WINDOW_MASK;
-        for _ in 0..length {
-            self.window[self.pos] = self.window[from];
-            from = (from + 1) & WINDOW_MASK;
-            self.advance(1, sink);
+        while length > 0 {
+            // Up to the window's end; byte by byte, as the source may overlap what it writes.
+            let n = length.min(WINDOW - self.pos);
+            for to in self.pos..self.pos + n {
+                self.window[to] = self.window[from];
+                from = (from + 1) & WINDOW_MASK;
+            }
+            self.advance(n, sink);
+            length -= n;
         }
     }
 
