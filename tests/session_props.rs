@@ -4,9 +4,11 @@
 
 mod common;
 
+use bytes::Bytes;
 use common::{load_vectors, unhex};
 use proptest::prelude::*;
 use spdy3::session::{Config, Event, Read, Role, Session, MAX_WINDOW};
+use spdy3::testing::RawPeer;
 use spdy3::time::Instant;
 
 /// The recorded client → server and server → client bytes of session.json.
@@ -34,11 +36,7 @@ fn drive(role: Role, input: &[u8], sizes: &[usize]) {
     if role == Role::Client {
         // A client has requests out, so replies and pushes have something to attach to.
         for path in ["/", "/a", "/b"] {
-            let _ = s.open_stream(
-                spdy3::testing::RawPeer::request(path),
-                Default::default(),
-                Instant(0),
-            );
+            let _ = s.open_stream(RawPeer::request(path), Default::default(), Instant(0));
         }
     }
     let mut out = Vec::new();
@@ -61,7 +59,7 @@ fn drive(role: Role, input: &[u8], sizes: &[usize]) {
                     unidirectional: false,
                     ..
                 } if role == Role::Server => {
-                    let _ = s.reply(stream_id, spdy3::testing::RawPeer::response(), false);
+                    let _ = s.reply(stream_id, RawPeer::response(), false);
                     let _ = s.send_data(stream_id, bytes::Bytes::from_static(b"ok"), true);
                 }
                 Event::Readable { stream_id } => {
@@ -139,4 +137,216 @@ fn the_untampered_recordings_drive_cleanly() {
     let (c2s, s2c) = recorded();
     drive(Role::Server, &c2s, &[1, 7, 100]);
     drive(Role::Client, &s2c, &[3, 50]);
+}
+
+/// What a client session did with its input: events, data read per stream, bytes sent.
+#[derive(Debug, Default, PartialEq)]
+struct Seen {
+    events: Vec<String>,
+    data: std::collections::BTreeMap<u32, Vec<u8>>,
+    sent: Vec<u8>,
+}
+
+/// A client with streams 1 and 3 open, fed `input` in chunks of `sizes`: by `handle_bytes`,
+/// or as an adapter that keeps DATA payloads apart does it (`input_wanted` bytes into the
+/// input buffer, payloads through `handle_payload`).
+fn feed(input: &[u8], sizes: &[usize], apart: bool) -> Seen {
+    // Plain input delivers DATA as it comes too, not in 16 KiB pieces: payloads given
+    // apart are, and the two must then act alike to the byte.
+    let mut config = Config::default();
+    config.decoder.data_piece = 1;
+    let mut s = Session::new(Role::Client, config, Instant(0));
+    for path in ["/a", "/b"] {
+        s.open_stream(RawPeer::request(path), Default::default(), Instant(0))
+            .unwrap();
+    }
+    let mut seen = Seen::default();
+    let mut at = 0;
+    let mut t = 0;
+    for &n in sizes.iter().cycle() {
+        if at >= input.len() {
+            break;
+        }
+        let chunk = &input[at..at + n.clamp(1, input.len() - at)];
+        at += chunk.len();
+        t += 1;
+        let now = Instant(t);
+        if apart {
+            let mut i = 0;
+            while i < chunk.len() && !s.is_closed() {
+                if let Some(e) = s.expected_payload() {
+                    let k = e.remaining.min(chunk.len() - i);
+                    assert!(e.frame_len >= e.remaining);
+                    s.handle_payload(Bytes::copy_from_slice(&chunk[i..i + k]), now)
+                        .unwrap();
+                    i += k;
+                } else {
+                    let k = s.input_wanted().min(chunk.len() - i);
+                    assert!(k > 0);
+                    s.input_buffer().extend_from_slice(&chunk[i..i + k]);
+                    s.handle_input(now);
+                    i += k;
+                }
+            }
+        } else {
+            s.handle_bytes(chunk, now);
+        }
+        while let Some(e) = s.poll_event() {
+            if let Event::Readable { stream_id } = e {
+                while let Ok(Read::Data(d)) = s.read(stream_id, 5000) {
+                    seen.data
+                        .entry(stream_id)
+                        .or_default()
+                        .extend_from_slice(&d);
+                }
+            }
+            seen.events.push(format!("{e:?}"));
+        }
+        let mut out = Vec::new();
+        while s.poll_transmit(now, &mut out, 1 << 16) > 0 {}
+        seen.sent.extend_from_slice(&out);
+    }
+    seen
+}
+
+/// The frames in `wire`, for messages.
+fn frames_sent(wire: &[u8]) -> Vec<String> {
+    let mut decoder = spdy3::frame::Decoder::new(Default::default());
+    let mut input = bytes::BytesMut::from(wire);
+    std::iter::from_fn(|| decoder.decode(&mut input).ok().flatten())
+        .map(|f| format!("{f:?}"))
+        .collect()
+}
+
+/// Server-to-client traffic for `feed`'s client: replies, DATA frames of the given sizes
+/// on streams 1, 3 and (never opened) 5, pings between them, FIN on stream 3's last.
+fn traffic(frames: &[(u8, usize)]) -> Vec<u8> {
+    let mut peer = RawPeer::new();
+    let mut wire = peer.syn_reply(1, &RawPeer::response(), false);
+    wire.extend(peer.syn_reply(3, &RawPeer::response(), false));
+    for (i, &(which, len)) in frames.iter().enumerate() {
+        let id = [1, 3, 5][usize::from(which % 3)];
+        let last = i + 1 == frames.len();
+        let payload: Vec<u8> = (0..len).map(|j| (j * 7 + i) as u8).collect();
+        wire.extend(RawPeer::data(id, &payload, last && id == 3));
+        if i % 4 == 3 {
+            wire.extend(spdy3::testing::encode(&spdy3::frame::Frame::Ping(
+                spdy3::frame::Ping { id: 2 * i as u32 },
+            )));
+        }
+    }
+    wire
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    /// Keeping DATA payloads out of the input buffer changes nothing the peer or the
+    /// application can see: the same events, data and output as plain input, for valid
+    /// and tampered traffic in any chunking.
+    #[test]
+    fn payloads_given_apart_act_as_plain_input(
+        frames in proptest::collection::vec((any::<u8>(), 0usize..40_000), 1..12),
+        flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..3),
+        sizes in proptest::collection::vec(1usize..70_000, 1..6),
+    ) {
+        let mut wire = traffic(&frames);
+        for (i, x) in flips {
+            let i = i.index(wire.len());
+            wire[i] ^= x;
+        }
+        let (apart, plain) = (feed(&wire, &sizes, true), feed(&wire, &sizes, false));
+        let first_diff = apart.events.iter().zip(&plain.events).position(|(a, b)| a != b);
+        prop_assert!(first_diff.is_none() && apart.events.len() == plain.events.len(),
+            "events differ at {:?}: {:?} against {:?} ({} and {} events)",
+            first_diff, first_diff.map(|i| &apart.events[i]), first_diff.map(|i| &plain.events[i]),
+            apart.events.len(), plain.events.len());
+        for (id, data) in &plain.data {
+            prop_assert!(apart.data.get(id) == Some(data), "data of stream {} differs", id);
+        }
+        prop_assert_eq!(apart.data.len(), plain.data.len());
+        prop_assert!(apart.sent == plain.sent, "output differs: {:?} against {:?}",
+            frames_sent(&apart.sent), frames_sent(&plain.sent));
+    }
+}
+
+/// The calls an adapter uses to keep payloads apart: how much input the decoder wants,
+/// which payload it expects, payloads read back as the very bytes given (small ones too),
+/// and misuse refused without anything taken.
+#[test]
+fn payloads_given_apart_are_read_as_given_and_misuse_is_refused() {
+    use spdy3::session::{CommandError, ExpectedPayload};
+    let now = Instant(1);
+    let mut s = Session::new(Role::Client, Config::default(), Instant(0));
+    let id = s
+        .open_stream(RawPeer::request("/"), Default::default(), now)
+        .unwrap();
+    let reply = RawPeer::new().syn_reply(id, &RawPeer::response(), false);
+    assert_eq!(s.input_wanted(), 8, "a frame head");
+    s.handle_bytes(&reply[..3], now);
+    assert_eq!(s.input_wanted(), 5, "the rest of the head");
+    s.handle_bytes(&reply[3..8], now);
+    assert_eq!(
+        s.input_wanted(),
+        reply.len() - 8,
+        "the rest of the control frame"
+    );
+    s.handle_bytes(&reply[8..], now);
+    assert_eq!(s.expected_payload(), None);
+    let early = s.handle_payload(Bytes::from_static(b"x"), now);
+    assert_eq!(early, Err(CommandError::NotAllowed), "no payload expected");
+
+    let body: Vec<u8> = (0..3000).map(|i| i as u8).collect();
+    s.handle_bytes(&RawPeer::data(id, &body, true)[..8], now);
+    let expected = ExpectedPayload {
+        remaining: 3000,
+        frame_len: 3000,
+    };
+    assert_eq!(s.expected_payload(), Some(expected));
+    let too_long = Bytes::from(vec![0; 3001]);
+    assert_eq!(
+        s.handle_payload(too_long, now),
+        Err(CommandError::NotAllowed)
+    );
+    assert_eq!(
+        s.handle_payload(Bytes::new(), now),
+        Err(CommandError::NotAllowed)
+    );
+    let (small, rest) = (
+        Bytes::from(body[..100].to_vec()),
+        Bytes::from(body[100..].to_vec()),
+    );
+    assert_eq!(s.handle_payload(small.clone(), now), Ok(Some(id)));
+    let expected = ExpectedPayload {
+        remaining: 2900,
+        frame_len: 3000,
+    };
+    assert_eq!(s.expected_payload(), Some(expected));
+    assert_eq!(s.handle_payload(rest.clone(), now), Ok(Some(id)));
+    assert_eq!(s.expected_payload(), None);
+    for given in [small, rest] {
+        match s.read(id, 1 << 20) {
+            Ok(Read::Data(d)) => assert_eq!((d.as_ptr(), d.len()), (given.as_ptr(), given.len())),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(
+        s.read(id, 1 << 20),
+        Ok(Read::Fin),
+        "FIN of the frame given apart"
+    );
+
+    // DATA on a stream never opened is discarded and answered as plain input would be.
+    s.handle_bytes(&RawPeer::data(7, &[1; 500], false)[..8], now);
+    assert_eq!(s.handle_payload(Bytes::from(vec![1; 500]), now), Ok(None));
+    let mut out = Vec::new();
+    while s.poll_transmit(now, &mut out, 1 << 16) > 0 {}
+    assert!(frames_sent(&out)
+        .iter()
+        .any(|f| f.contains("stream_id: 7, status: INVALID_STREAM")));
+
+    s.handle_bytes(&RawPeer::data(id + 2, &[1; 500], false)[..8], now);
+    s.close(now);
+    let closed = s.handle_payload(Bytes::from(vec![1; 500]), now);
+    assert_eq!(closed, Err(CommandError::SessionClosed));
 }

@@ -5,7 +5,7 @@
 //! normal result. Any chunking gives the same frames. Payloads are split off the input
 //! without copying, and nothing is sized from the wire before it is checked against a limit.
 
-use bytes::{Buf, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 use core::fmt;
 
 use super::head::{FrameHead, FrameKind, HEAD_LEN, MAX_PAYLOAD_LEN, VERSION};
@@ -234,6 +234,80 @@ impl Decoder {
         }
     }
 
+    /// Bytes still to come of the DATA payload under way; 0 outside a DATA payload.
+    pub fn payload_remaining(&self) -> usize {
+        match self.state {
+            State::Data { remaining, .. } => remaining,
+            _ => 0,
+        }
+    }
+
+    /// How many bytes beyond `buffered` (the undecoded input) [`decode`](Self::decode) needs
+    /// before it can go on: the rest of a frame head, of a control frame or of a DATA piece,
+    /// or what remains to skip. At least 1. An adapter that copies received bytes into the
+    /// input only as far as needed uses it to keep DATA payloads out of the input (see
+    /// [`decode_payload`](Self::decode_payload)).
+    pub fn wanted(&self, buffered: &[u8]) -> usize {
+        let need = match self.state {
+            State::Head if buffered.len() < HEAD_LEN => HEAD_LEN,
+            State::Head => {
+                let mut raw = [0u8; HEAD_LEN];
+                raw.copy_from_slice(&buffered[..HEAD_LEN]);
+                let head = FrameHead::parse(&raw);
+                match head.kind {
+                    FrameKind::Control { .. } => HEAD_LEN + head.length as usize,
+                    FrameKind::Data { .. } => HEAD_LEN,
+                }
+            }
+            State::Data { remaining, .. } => remaining.min(self.config.data_piece.max(1) as usize),
+            State::Skip { remaining } => remaining,
+            State::Failed(_) => 0,
+        };
+        need.saturating_sub(buffered.len()).max(1)
+    }
+
+    /// Decodes `payload` as the next bytes of the DATA payload under way when the caller
+    /// holds them apart from the input: they become a piece of that frame as given, neither
+    /// copied nor read. Only valid while nothing is buffered before them; `None` (and
+    /// nothing consumed) when no DATA payload is under way, `payload` is empty or it is
+    /// longer than [`payload_remaining`](Self::payload_remaining).
+    pub fn decode_payload(&mut self, payload: Bytes) -> Option<Data> {
+        let State::Data {
+            stream_id,
+            fin,
+            remaining,
+        } = self.state
+        else {
+            return None;
+        };
+        if payload.is_empty() || payload.len() > remaining {
+            return None;
+        }
+        let last = self.advance_data(stream_id, fin, remaining, payload.len());
+        Some(Data {
+            stream_id,
+            fin: fin && last,
+            payload,
+        })
+    }
+
+    /// Moves past `take` bytes of a DATA payload with `remaining` left; true when that ends
+    /// the frame.
+    fn advance_data(&mut self, stream_id: u32, fin: bool, remaining: usize, take: usize) -> bool {
+        self.position += take as u64;
+        let last = take == remaining;
+        self.state = if last {
+            State::Head
+        } else {
+            State::Data {
+                stream_id,
+                fin,
+                remaining: remaining - take,
+            }
+        };
+        last
+    }
+
     /// Decodes the next frame from the front of `src`, consuming its bytes.
     ///
     /// Returns `Ok(None)` when `src` holds no complete frame yet (append more and call
@@ -333,16 +407,7 @@ impl Decoder {
             return None;
         };
         let payload = src.split_to(take).freeze();
-        self.position += take as u64;
-        self.state = if last {
-            State::Head
-        } else {
-            State::Data {
-                stream_id,
-                fin,
-                remaining: remaining - take,
-            }
-        };
+        self.advance_data(stream_id, fin, remaining, take);
         Some(Frame::Data(Data {
             stream_id,
             fin: fin && last,

@@ -86,6 +86,7 @@ pub use command::{CommandError, OpenOptions, Read};
 pub use config::{Config, FloodLimits, FlowControl, Rate, Timeouts};
 pub use event::{Event, Initiator, RemoteSettings, SessionError, SessionErrorKind, StreamError};
 pub use flow::{DEFAULT_WINDOW, MAX_WINDOW};
+pub use recv::ExpectedPayload;
 pub use send_queue::STARVATION_LIMIT;
 
 use crate::frame::{Decoder, Frame, GoAway};
@@ -156,9 +157,12 @@ pub struct StreamInfo {
 }
 
 /// Index of a frame type in [`Stats::frames_received`].
+/// [`stat_index`] of DATA.
+const DATA_STAT: usize = 0;
+
 fn stat_index(frame: &Frame) -> usize {
     match frame {
-        Frame::Data(_) => 0,
+        Frame::Data(_) => DATA_STAT,
         Frame::SynStream(_) => 1,
         Frame::SynReply(_) => 2,
         Frame::RstStream(_) => 3,

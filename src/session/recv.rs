@@ -7,7 +7,7 @@ use bytes::{Bytes, BytesMut};
 use super::event::{Event, Initiator, RemoteSettings, SessionError, SessionErrorKind, StreamError};
 use super::flow::{grow_send_window, MAX_WINDOW};
 use super::stream::{flag, Stream};
-use super::{held_blocks, stat_index, Role, Session};
+use super::{held_blocks, stat_index, CommandError, Role, Session, DATA_STAT};
 use crate::frame::{
     Data, DecodeError, Frame, GoAway, GoAwayStatus, Headers, Ping, RstStatus, RstStream, SettingId,
     Settings, SynReply, SynStream, WindowUpdate,
@@ -44,6 +44,62 @@ impl Session {
         if self.ended.is_none() {
             self.process_input(now);
         }
+    }
+
+    /// How many more bytes [`handle_input`](Self::handle_input) needs in the input buffer to
+    /// make progress (at least 1): the rest of a frame head, of a control frame or of a
+    /// DATA piece. With [`expected_payload`](Self::expected_payload) it lets an adapter copy
+    /// only frame heads and control frames into the input and hand DATA payloads over apart.
+    pub fn input_wanted(&self) -> usize {
+        self.decoder.wanted(&self.input)
+    }
+
+    /// The DATA payload that [`handle_payload`](Self::handle_payload) may take now: the rest
+    /// of the DATA frame under way once its head is decoded and nothing is left in the
+    /// input buffer.
+    pub fn expected_payload(&self) -> Option<ExpectedPayload> {
+        if self.ended.is_some() || !self.input.is_empty() {
+            return None;
+        }
+        let remaining = self.decoder.payload_remaining();
+        let frame_len = match self.decoder.last_head() {
+            Some((_, head)) => head.length as usize,
+            None => remaining,
+        };
+        (remaining > 0).then_some(ExpectedPayload {
+            remaining,
+            frame_len: frame_len.max(remaining),
+        })
+    }
+
+    /// Takes the next bytes of the DATA payload under way from outside the input buffer (at
+    /// most [`expected_payload`](Self::expected_payload)). They are buffered for reading as
+    /// given, never copied or read, so an adapter that keeps received bytes in its own
+    /// memory may pass a stand-in of the same length and map what [`read`](Self::read)
+    /// returns back to its bytes. Returns the stream whose reads will return them, or `None`
+    /// when they were discarded as the spec says (unknown or reset stream, flow-control
+    /// error, …: the same reaction as for bytes given as input). `NotAllowed` (nothing
+    /// taken) when no payload is expected, `payload` is empty or longer than expected.
+    pub fn handle_payload(
+        &mut self,
+        payload: Bytes,
+        now: Instant,
+    ) -> Result<Option<u32>, CommandError> {
+        if self.ended.is_some() {
+            return Err(CommandError::SessionClosed);
+        }
+        if payload.len() > self.expected_payload().map_or(0, |e| e.remaining) {
+            return Err(CommandError::NotAllowed);
+        }
+        let data = self
+            .decoder
+            .decode_payload(payload)
+            .ok_or(CommandError::NotAllowed)?;
+        self.stats.frames_received[DATA_STAT] += 1;
+        self.note_frame(now);
+        let kept = self.on_data(data, now, Keep::AsGiven);
+        self.note_mid_frame(true, now);
+        Ok(kept)
     }
 
     /// The transport ended (EOF or error). Every open stream is told; the session is over.
@@ -87,6 +143,11 @@ impl Session {
                 }
             }
         }
+        self.note_mid_frame(progressed, now);
+    }
+
+    /// Starts, restarts or stops the frame-completion clock after input was processed.
+    fn note_mid_frame(&mut self, progressed: bool, now: Instant) {
         if self.decoder.is_mid_frame(self.input.len()) {
             if progressed || self.mid_frame_since.is_none() {
                 self.mid_frame_since = Some(now);
@@ -128,7 +189,9 @@ impl Session {
         self.stats.frames_received[stat_index(&frame)] += 1;
         self.note_frame(now);
         match frame {
-            Frame::Data(f) => self.on_data(f, now),
+            Frame::Data(f) => {
+                self.on_data(f, now, Keep::Sliced);
+            }
             Frame::SynStream(f) => self.on_syn_stream(f),
             Frame::SynReply(f) => self.on_syn_reply(f),
             Frame::Headers(f) => self.on_headers(f),
@@ -162,7 +225,8 @@ impl Session {
         true
     }
 
-    fn on_data(&mut self, d: Data, now: Instant) {
+    /// A DATA frame or piece; returns the stream when its payload was buffered for reading.
+    fn on_data(&mut self, d: Data, now: Instant, keep: Keep) -> Option<u32> {
         let len = d.payload.len();
         self.stats.data_received += len as u64;
         if len == 0
@@ -172,10 +236,11 @@ impl Session {
                 .empty_data
                 .hit(self.config.floods.empty_data, now)
         {
-            return self.flood("empty DATA");
+            self.flood("empty DATA");
+            return None;
         }
         if !self.count_session_data(len) {
-            return;
+            return None;
         }
         let id = d.stream_id;
         let local = self.is_local_id(id);
@@ -186,13 +251,14 @@ impl Session {
         );
         let Some(s) = self.streams.get_mut(id) else {
             self.credit_session(len);
-            return self.on_data_for_unknown_stream(id);
+            self.on_data_for_unknown_stream(id);
+            return None;
         };
         if s.has(flag::RESET) {
             // The peer reset it and its unread data is kept for the application: this frame
             // was in flight. Counted and returned (S-58), otherwise ignored (S-26).
             self.credit_session(len);
-            return;
+            return None;
         }
         let error = if s.has(flag::REMOTE_CLOSED) {
             Some(RstStatus::STREAM_ALREADY_CLOSED) // S-22
@@ -205,8 +271,10 @@ impl Session {
         };
         if let Some(status) = error {
             self.credit_session(len);
-            return self.stream_error(id, status);
+            self.stream_error(id, status);
+            return None;
         }
+        let mut kept = None;
         if s.has(flag::DISCARD) {
             s.recv.consume(len);
             if s.recv.update_due() {
@@ -214,19 +282,26 @@ impl Session {
             }
             self.credit_session(len);
         } else if len > 0 {
-            let block = held_blocks::block_key(&self.input);
-            s.recv_buf.push(
-                d.payload,
-                block,
-                &mut self.held,
-                self.config.max_held_blocks,
-            );
+            match keep {
+                Keep::Sliced => {
+                    let block = held_blocks::block_key(&self.input);
+                    s.recv_buf.push(
+                        d.payload,
+                        block,
+                        &mut self.held,
+                        self.config.max_held_blocks,
+                    );
+                }
+                Keep::AsGiven => s.recv_buf.push_as_given(d.payload),
+            }
             self.unread += len;
+            kept = Some(id);
         }
         if d.fin {
             self.remote_closed(id);
         }
         self.signal_readable(id);
+        kept
     }
 
     fn on_data_for_unknown_stream(&mut self, id: u32) {
@@ -712,6 +787,24 @@ impl Session {
             kind: SessionErrorKind::Flood(kind),
         });
     }
+}
+
+/// DATA payload bytes the session expects next ([`Session::expected_payload`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExpectedPayload {
+    /// Bytes of the frame's payload still to come.
+    pub remaining: usize,
+    /// The whole payload length of the frame.
+    pub frame_len: usize,
+}
+
+/// How a received DATA payload is buffered for reading.
+#[derive(Clone, Copy)]
+enum Keep {
+    /// A slice of the input buffer: kept as a slice or copied, as the held-block limit allows.
+    Sliced,
+    /// Given apart from the input ([`Session::handle_payload`]): kept exactly as given.
+    AsGiven,
 }
 
 fn s_wire_closed(session: &Session, id: u32) -> bool {

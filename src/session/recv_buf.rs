@@ -60,6 +60,15 @@ impl RecvBuf {
         self.tail.extend_from_slice(&payload);
     }
 
+    /// Appends a payload the caller holds apart from the input buffer: kept exactly as
+    /// given (it may stand in for bytes kept elsewhere, so it is never copied) and pinning
+    /// no input block.
+    pub fn push_as_given(&mut self, payload: Bytes) {
+        self.len += payload.len();
+        self.freeze_tail();
+        self.chunks.push_back((payload, None));
+    }
+
     /// Takes up to `max` (≥ 1) bytes from the front; a slice wholly taken releases its block
     /// in `held`.
     pub fn take(&mut self, max: usize, held: &mut HeldBlocks) -> Option<Bytes> {

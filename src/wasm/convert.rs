@@ -101,6 +101,9 @@ pub fn config(options: &JsValue) -> Result<Config, JsValue> {
     if let Some(n) = size(options, "maxDataFrame") {
         c.max_data_frame = n.clamp(1, 0x00ff_ffff);
     }
+    if let Some(n) = size(options, "maxDataFrameAlone") {
+        c.max_data_frame_alone = n.clamp(1, 0x00ff_ffff);
+    }
     for (name, slot) in [
         ("maxBuffered", &mut c.max_buffered),
         ("maxHeldBlocks", &mut c.max_held_blocks),

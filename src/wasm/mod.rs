@@ -36,8 +36,7 @@ use crate::http;
 use crate::session::{CommandError, Event, OpenOptions, Read, Role, Session};
 use crate::time::Instant;
 use convert::{command_error, header_list, headers_to_js, pairs_from_js};
-use delivery::InputChunk;
-use payloads::HeldPayloads;
+use payloads::PayloadViews;
 
 /// `[1, id, headers, fin, unidirectional, associatedId, priority]`: the peer opened a stream.
 pub const EV_STREAM: u32 = 1;
@@ -81,6 +80,9 @@ pub const WRITE_SESSION_CLOSED: i32 = -2;
 /// Most bytes of one stream delivered per drain; the reader asks again (`resume`) when it
 /// wants more, so a JavaScript stream buffer never runs far beyond its high-water mark.
 const READ_BUDGET: usize = 64 * 1024;
+
+/// Input copies up to this long are read byte by byte rather than through a subarray.
+const SMALL_COPY: usize = 16;
 
 /// Most output bytes returned by one drain by default; the rest waits for the next.
 const OUTPUT_BUDGET: usize = 1024 * 1024;
@@ -132,15 +134,13 @@ pub struct WasmSession {
     readable: HashSet<u32>,
     /// Scratch list for one stream's reads in `deliver`.
     reads: Vec<Bytes>,
-    /// The chunk of the `input` call under way: data read from it is handed out as
-    /// subarrays of it.
-    current: Option<InputChunk>,
-    /// The last chunk given to `input`, while bytes it left undecoded wait for the next
-    /// one: a payload split between the two is handed out as a view of each.
-    previous: Option<Uint8Array>,
     alloc: Allocator,
     /// Payloads written by JavaScript, kept there until sent.
-    held: HeldPayloads,
+    written: PayloadViews,
+    /// Scratch list of written arrays wholly in one drain's output: `(stream, count)`.
+    sent: Vec<(u32, u32)>,
+    /// Received payloads left in the socket chunks that brought them, until read.
+    received: PayloadViews,
     /// Output as an array of segments (held payloads uncopied) rather than one array.
     segmented: bool,
     /// Most output bytes one drain returns (option `maxOutput`, default [`OUTPUT_BUDGET`]):
@@ -179,9 +179,9 @@ impl WasmSession {
             reading: HashSet::new(),
             readable: HashSet::new(),
             reads: Vec::new(),
-            current: None,
-            previous: None,
-            held: HeldPayloads::default(),
+            written: PayloadViews::default(),
+            sent: Vec::new(),
+            received: PayloadViews::default(),
             output_budget: convert::size(&options, "maxOutput")
                 .filter(|&n| n >= 1)
                 .unwrap_or(OUTPUT_BUDGET),
@@ -194,36 +194,101 @@ impl WasmSession {
         })
     }
 
-    /// Feeds a chunk of socket bytes and drains (see the module docs for the result). The
-    /// bytes are copied once, straight into the session's input buffer.
+    /// Feeds a chunk of socket bytes and drains (see the module docs for the result). Only
+    /// what the session reads is copied into wasm memory: frame heads, control frames and
+    /// small DATA payloads. Larger payloads stay in `chunk` and reach their reader as
+    /// subarrays of it (see `delivery.rs`).
     pub fn input(&mut self, chunk: &Uint8Array, now_ms: f64) -> Array {
+        let t = now(now_ms);
+        let len = chunk.length() as usize;
+        let min_view = delivery::min_view(len);
+        let mut at = 0;
+        while at < len && !self.session.is_closed() {
+            if len - at < delivery::MIN_VIEW {
+                // Nothing left here can become a view: one copy for all of it.
+                self.copy_input(chunk, at, len - at, t);
+                break;
+            }
+            let expected = self.session.expected_payload();
+            let wanted = match expected {
+                Some(e) => e.remaining,
+                None => self.session.input_wanted(),
+            };
+            let step = wanted.min(len - at);
+            // A view when the frame's payload is a fair part of the chunk, even if this
+            // piece is only what the chunk holds of it (its start or its end).
+            match expected {
+                Some(e) if e.frame_len >= min_view && step >= delivery::MIN_VIEW => {
+                    self.take_payload(chunk, at, step, t);
+                }
+                // Too little of the payload to pin the chunk for, and more to come: a copy
+                // of its own, so that the decoder does not wait to buffer a piece of it.
+                Some(e) if step < e.remaining => {
+                    let mut copy = std::vec![0; step];
+                    chunk
+                        .subarray(at as u32, (at + step) as u32)
+                        .copy_to(&mut copy);
+                    self.give_payload(chunk, at, Bytes::from(copy), t);
+                }
+                _ => self.copy_input(chunk, at, step, t),
+            }
+            at += step;
+        }
+        self.drain(now_ms)
+    }
+
+    /// Copies bytes `at..at + n` of `chunk` into the session's input and processes them.
+    fn copy_input(&mut self, chunk: &Uint8Array, at: usize, n: usize, t: Instant) {
         let input = self.session.input_buffer();
         let start = input.len();
-        let n = chunk.length() as usize;
         if input.capacity() - start < n {
-            // Payloads are slices of this buffer: grow it in large steps.
-            input.reserve(n.max(64 * 1024));
+            input.reserve(n.max(16 * 1024));
         }
         input.resize(start + n, 0);
-        chunk.copy_to(&mut input[start..]);
-        // The bytes left undecoded are the previous chunk's last ones if it held that many.
-        let carried = self
-            .previous
-            .take()
-            .filter(|p| start > 0 && start <= p.length() as usize)
-            .map(|p| (p, start));
-        self.current = Some(InputChunk::new(chunk, &input[start..], carried));
-        self.session.handle_input(now(now_ms));
-        let result = self.drain(now_ms);
-        self.current = None;
-        let left = self.session.input_buffer().len();
-        self.previous = (left > 0 && left <= n).then(|| chunk.clone());
-        result
+        let (from, to) = (at as u32, (at + n) as u32);
+        if n <= SMALL_COPY {
+            // A frame head, say: reading bytes one by one costs less than a subarray.
+            for (i, byte) in (from..to).zip(&mut input[start..]) {
+                *byte = chunk.get_index(i);
+            }
+        } else if from == 0 && to == chunk.length() {
+            chunk.copy_to(&mut input[start..]);
+        } else {
+            chunk.subarray(from, to).copy_to(&mut input[start..]);
+        }
+        self.session.handle_input(t);
+    }
+
+    /// Gives the session bytes `at..at + n` of `chunk`, DATA payload it expects, as
+    /// placeholders, and queues the range for the stream's reader.
+    fn take_payload(&mut self, chunk: &Uint8Array, at: usize, n: usize, t: Instant) {
+        let mut from = at;
+        for piece in payloads::placeholders(n) {
+            let k = piece.len();
+            match self.session.handle_payload(piece, t) {
+                Ok(Some(id)) => self
+                    .received
+                    .hold(id, chunk, from as u32, (from + k) as u32),
+                Ok(None) => {}
+                // The session no longer expects payload (an earlier piece ended it): the
+                // rest goes the ordinary way.
+                Err(_) => return self.copy_input(chunk, from, at + n - from, t),
+            }
+            from += k;
+        }
+    }
+
+    /// Gives the session `copy`, bytes `at..` of `chunk` that are DATA payload it expects.
+    fn give_payload(&mut self, chunk: &Uint8Array, at: usize, copy: Bytes, t: Instant) {
+        let n = copy.len();
+        if self.session.handle_payload(copy, t).is_err() {
+            // As in `take_payload`.
+            self.copy_input(chunk, at, n, t);
+        }
     }
 
     /// The transport ended (EOF or error); drains.
     pub fn eof(&mut self, now_ms: f64) -> Array {
-        self.previous = None;
         self.session.handle_eof(now(now_ms));
         self.drain(now_ms)
     }
@@ -264,14 +329,16 @@ impl WasmSession {
             if n > 0 {
                 let alloc = &self.alloc;
                 let segments =
-                    payloads::segments(&self.out, &mut self.held, |c, len| alloc.concat(c, len));
+                    payloads::segments(&self.out, &mut self.written, &mut self.sent, |c, len| {
+                        alloc.concat(c, len)
+                    });
                 let output: JsValue = if self.segmented {
                     payloads::to_array(segments).into()
                 } else {
                     payloads::joined(segments, |len| alloc.array(len)).into()
                 };
                 result.set(0, output);
-                for (id, count) in self.held.take_sent() {
+                for (id, count) in self.sent.drain(..) {
                     result.push(&Array::of3(&EV_SENT.into(), &id.into(), &count.into()).into());
                 }
             }
@@ -367,12 +434,14 @@ impl WasmSession {
                     self.deliver(result, stream_id);
                 }
                 let _ = self.session.reset(stream_id, RstStatus::CANCEL);
-                self.held.forget(stream_id);
+                self.written.forget(stream_id);
+                self.received.forget(stream_id);
                 let [code, who, err, msg] = convert::stream_error(error);
                 ev(&[EV_RESET.into(), stream_id.into(), code, who, err, msg])
             }
             Event::StreamClosed { stream_id } => {
-                self.held.forget(stream_id);
+                self.written.forget(stream_id);
+                self.received.forget(stream_id);
                 self.reading.remove(&stream_id);
                 self.readable.remove(&stream_id);
                 ev(&[EV_STREAM_CLOSED.into(), stream_id.into()])
@@ -450,7 +519,7 @@ impl WasmSession {
         }
         // One event for everything read: crossings to JavaScript are per event.
         let mut event: Option<Array> = None;
-        delivery::arrays(&chunks, self.current.as_ref(), &self.alloc, |data| {
+        delivery::arrays(id, &chunks, &mut self.received, &self.alloc, |data| {
             event
                 .get_or_insert_with(|| Array::of2(&EV_DATA.into(), &id.into()))
                 .push(&data);
@@ -618,7 +687,7 @@ impl WasmSession {
         }
         // The bytes stay in JavaScript; the session gets placeholders of their length.
         let mut taken = 0;
-        let pieces = HeldPayloads::placeholders(n);
+        let pieces = payloads::placeholders(n);
         let count = n.div_ceil(payloads::PIECE).max(1);
         for (i, piece) in pieces.chain((n == 0).then(Bytes::new)).enumerate() {
             let last = i + 1 == count;
@@ -630,7 +699,7 @@ impl WasmSession {
                 Err(_) => break,
             }
         }
-        self.held.hold(id, data, taken as u32);
+        self.written.hold(id, data, 0, taken as u32);
         if taken < len {
             // Asks for EV_WRITABLE; the stream took data just now, so it can wait for it.
             let _ = self.session.notify_writable(id);
@@ -658,7 +727,8 @@ impl WasmSession {
         };
         self.reading.remove(&id);
         self.readable.remove(&id);
-        self.held.forget(id);
+        self.written.forget(id);
+        self.received.forget(id);
         match self.session.reset(id, status) {
             Ok(()) | Err(CommandError::UnknownStream) => Ok(()),
             Err(crate::session::CommandError::SessionClosed) => Ok(()),

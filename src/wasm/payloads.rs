@@ -1,9 +1,11 @@
-//! DATA payloads that never enter WebAssembly memory. The session only frames, counts and
-//! schedules payloads; it never reads their bytes. So `write` hands it placeholders of the
-//! right length (slices of one static zero block) and keeps the JavaScript arrays here, in
-//! order per stream. When a placeholder comes out of the session behind its DATA head, the
-//! same number of bytes is taken from the stream's queue: the socket gets the caller's own
-//! bytes, uncopied.
+//! DATA payloads that never enter WebAssembly memory, in either direction. The session only
+//! frames, counts and schedules payloads; it never reads their bytes. So it is given
+//! placeholders of the right length (slices of one static zero block) while the JavaScript
+//! arrays wait here, in order per stream: the arrays a stream's writer gave `write`, and the
+//! ranges of socket chunks that brought a stream's payloads (see `delivery.rs`). When a
+//! placeholder comes out of the session (behind its DATA head when sending, from `read`
+//! when receiving) the same number of bytes is taken from the stream's queue as subarrays:
+//! the socket gets the writer's own bytes and the reader the socket's, uncopied.
 
 use std::collections::{HashMap, VecDeque};
 use std::vec::Vec;
@@ -11,106 +13,97 @@ use std::vec::Vec;
 use bytes::Bytes;
 use js_sys::{Array, Uint8Array};
 
-/// Largest placeholder; longer writes are queued as several.
+/// Largest placeholder; longer payloads are given to the session as several.
 pub const PIECE: usize = 64 * 1024;
 
 static PLACEHOLDER: [u8; PIECE] = [0; PIECE];
 
-/// A JavaScript array with the part of it not yet sent.
+/// Placeholders for `len` bytes, at most [`PIECE`] each.
+pub fn placeholders(len: usize) -> impl Iterator<Item = Bytes> {
+    (0..len.div_ceil(PIECE)).map(move |i| {
+        let n = (len - i * PIECE).min(PIECE);
+        Bytes::from_static(&PLACEHOLDER[..n])
+    })
+}
+
+/// True when `chunk` is (part of) a placeholder.
+pub fn is_placeholder(chunk: &Bytes) -> bool {
+    let base = PLACEHOLDER.as_ptr() as usize;
+    let at = chunk.as_ptr() as usize;
+    !chunk.is_empty() && at >= base && at < base + PIECE
+}
+
+/// A JavaScript array with the part of it not yet taken.
 struct Held {
     data: Uint8Array,
     start: u32,
     end: u32,
 }
 
-/// The JavaScript payloads queued on each stream, in send order.
+/// The JavaScript payloads of each stream, in order.
 #[derive(Default)]
-pub struct HeldPayloads {
+pub struct PayloadViews {
     streams: HashMap<u32, VecDeque<Held>>,
-    /// Streams whose held arrays were wholly taken since the last `take_sent`, with how
-    /// many: the caller may reuse those arrays once the socket has written them.
-    sent: Vec<(u32, u32)>,
 }
 
-impl HeldPayloads {
-    /// Placeholders for `len` bytes, at most [`PIECE`] each.
-    pub fn placeholders(len: usize) -> impl Iterator<Item = Bytes> {
-        (0..len.div_ceil(PIECE)).map(move |i| {
-            let n = (len - i * PIECE).min(PIECE);
-            Bytes::from_static(&PLACEHOLDER[..n])
-        })
-    }
-
-    /// True when `chunk` is (part of) a placeholder.
-    pub fn is_placeholder(chunk: &Bytes) -> bool {
-        let base = PLACEHOLDER.as_ptr() as usize;
-        let at = chunk.as_ptr() as usize;
-        !chunk.is_empty() && at >= base && at < base + PIECE
-    }
-
-    /// Queues bytes `0..len` of `data` on stream `id`.
-    pub fn hold(&mut self, id: u32, data: &Uint8Array, len: u32) {
-        if len > 0 {
+impl PayloadViews {
+    /// Queues bytes `start..end` of `data` on stream `id`.
+    pub fn hold(&mut self, id: u32, data: &Uint8Array, start: u32, end: u32) {
+        if end > start {
             self.streams.entry(id).or_default().push_back(Held {
                 data: data.clone(),
-                start: 0,
-                end: len,
+                start,
+                end,
             });
         }
     }
 
-    /// Takes the next `len` bytes of stream `id` as views of the caller's arrays, appended
-    /// to `out`. Returns false if fewer were held (never, unless the session and this queue
-    /// disagree).
-    pub fn take(&mut self, id: u32, mut len: u32, out: &mut Vec<Uint8Array>) -> bool {
-        let Some(queue) = self.streams.get_mut(&id) else {
-            return len == 0;
-        };
+    /// Takes the next `len` bytes of stream `id` and hands them to `emit` as subarrays, in
+    /// order. Returns how many queued arrays were wholly taken, or `None` if fewer than
+    /// `len` bytes were queued (never, unless the session and this queue disagree).
+    pub fn take(&mut self, id: u32, mut len: u32, emit: &mut dyn FnMut(Uint8Array)) -> Option<u32> {
+        if len == 0 {
+            return Some(0);
+        }
+        let queue = self.streams.get_mut(&id)?;
+        let mut finished = 0;
         while len > 0 {
-            let Some(front) = queue.front_mut() else {
-                return false;
-            };
+            let front = queue.front_mut()?;
             let n = len.min(front.end - front.start);
-            out.push(front.data.subarray(front.start, front.start + n));
+            emit(front.data.subarray(front.start, front.start + n));
             front.start += n;
             len -= n;
             if front.start == front.end {
                 queue.pop_front();
-                match self.sent.last_mut() {
-                    Some((last, count)) if *last == id => *count += 1,
-                    _ => self.sent.push((id, 1)),
-                }
+                finished += 1;
             }
         }
         if queue.is_empty() {
             self.streams.remove(&id);
         }
-        true
+        Some(finished)
     }
 
     /// Drops what stream `id` still held (it was reset or closed).
     pub fn forget(&mut self, id: u32) {
         self.streams.remove(&id);
     }
-
-    /// `(stream, arrays)` wholly sent since the last call, in order.
-    pub fn take_sent(&mut self) -> Vec<(u32, u32)> {
-        core::mem::take(&mut self.sent)
-    }
 }
 
 /// The output of one drain as JavaScript arrays, in order: bytes the session produced
-/// (heads, control frames) copied out through `copy`, and held payloads as views.
+/// (heads, control frames) copied out through `copy`, and written payloads as views.
+/// `sent` gets `(stream, arrays)` for the written arrays wholly in this output.
 pub fn segments(
     chunks: &[Bytes],
-    held: &mut HeldPayloads,
+    written: &mut PayloadViews,
+    sent: &mut Vec<(u32, u32)>,
     copy: impl Fn(&[Bytes], usize) -> Uint8Array,
 ) -> Vec<Uint8Array> {
     let mut out = Vec::new();
     let mut run_start = 0;
     let mut run_len = 0;
     for (i, chunk) in chunks.iter().enumerate() {
-        if !HeldPayloads::is_placeholder(chunk) {
+        if !is_placeholder(chunk) {
             run_len += chunk.len();
             continue;
         }
@@ -121,8 +114,16 @@ pub fn segments(
         if run_len > 0 {
             out.push(copy(&chunks[run_start..i], run_len));
         }
-        let complete = held.take(id, chunk.len() as u32, &mut out);
-        debug_assert!(complete, "stream {id}: session and held payloads disagree");
+        let taken = written.take(id, chunk.len() as u32, &mut |a| out.push(a));
+        debug_assert!(
+            taken.is_some(),
+            "stream {id}: session and held payloads disagree"
+        );
+        match (sent.last_mut(), taken.unwrap_or(0)) {
+            (_, 0) => {}
+            (Some((last, count)), n) if *last == id => *count += n,
+            (_, n) => sent.push((id, n)),
+        }
         run_start = i + 1;
         run_len = 0;
     }
