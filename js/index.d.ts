@@ -47,8 +47,10 @@ export interface SessionOptions {
   maxSendBuffer?: number;
   /** The most of maxSendBuffer one stream may hold (default 512 KiB). */
   maxStreamSendBuffer?: number;
-  /** Largest DATA frame we send (default 16 KiB). */
+  /** Largest DATA frame we send while other streams wait to send (default 16 KiB). */
   maxDataFrame?: number;
+  /** Largest DATA frame we send while no other stream waits (default 64 KiB). */
+  maxDataFrameAlone?: number;
   /** Unread bytes before input pauses in lenient mode (default 4 MiB). */
   maxBuffered?: number;
   /** Input blocks that unread DATA payloads kept without a copy may pin (default 16). */

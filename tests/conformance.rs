@@ -508,6 +508,46 @@ fn s37_s88_invalid_outgoing_headers_are_refused_before_anything_is_sent() {
     assert_eq!(id, 1);
 }
 
+// ---------------------------------------------------------------- frame sizes
+
+/// DATA frames are cut to `max_data_frame` while other streams wait to send, so that they
+/// take turns, and to `max_data_frame_alone` for a stream sending alone.
+#[test]
+fn data_frames_are_small_while_streams_take_turns_and_large_for_a_lone_stream() {
+    let mut h = H::server();
+    h.send(&wu(0, 1 << 20));
+    for id in [1, 3] {
+        h.peer_opens(id, false);
+        h.s.reply(id, RawPeer::response(), false).unwrap();
+    }
+    h.drain();
+    // Stream 1 alone: 64 KiB in one frame.
+    assert_eq!(
+        h.s.send_data(1, Bytes::from(vec![1u8; 65_536]), false),
+        Ok(65_536)
+    );
+    let sent = h.drain();
+    assert_eq!(data_frames(&sent), vec![(1, 65_536, false)]);
+    h.send(&wu(1, 65_536));
+    // Both streams with data: 16 KiB frames, alternating, until one is left alone.
+    assert_eq!(
+        h.s.send_data(1, Bytes::from(vec![1u8; 49_152]), false),
+        Ok(49_152)
+    );
+    assert_eq!(
+        h.s.send_data(3, Bytes::from(vec![3u8; 65_536]), false),
+        Ok(65_536)
+    );
+    let sent = data_frames(&h.drain());
+    let sizes: Vec<(u32, usize)> = sent.iter().map(|d| (d.0, d.1)).collect();
+    let k = 16_384;
+    assert_eq!(
+        sizes,
+        vec![(1, k), (3, k), (1, k), (3, k), (1, k), (3, 2 * k)],
+        "turns of 16 KiB, then the rest of stream 3 in one frame"
+    );
+}
+
 // ---------------------------------------------------------------- flow control
 
 #[test]
@@ -534,8 +574,8 @@ fn s49_s50_s51_only_data_counts_and_both_windows_shrink() {
     let total: usize = data_frames(&sent).iter().map(|d| d.1).sum();
     assert_eq!(total, 65_536);
     assert!(
-        data_frames(&sent).iter().all(|d| d.1 <= 16 * 1024),
-        "chunked to the frame limit"
+        data_frames(&sent).iter().all(|d| d.1 <= 64 * 1024),
+        "chunked to the frame limit of a lone stream"
     );
     assert_eq!(h.s.stream_send_window(1), Some(0));
     assert_eq!(h.s.stats().send_window, 0);

@@ -529,6 +529,7 @@ fn churn_configs() -> (Config, Config) {
     let server = Config {
         compression,
         max_data_frame: 32 * 1024,
+        max_data_frame_alone: 32 * 1024,
         ..Config::default()
     };
     (client, server)
@@ -799,7 +800,12 @@ fn shrink_setup(body: &Bytes) -> (Session, Session, u32, usize) {
         ..Config::default()
     };
     let mut c = Session::client(config, now);
-    let mut s = Session::server(Config::default(), now);
+    // 16 KiB frames even for this lone stream.
+    let server = Config {
+        max_data_frame_alone: 16 * K,
+        ..Config::default()
+    };
+    let mut s = Session::server(server, now);
     deliver(&mut c, &mut s, now);
     deliver(&mut s, &mut c, now);
     let id = c.open_stream(request("/big", &[]), fin(), now).unwrap();

@@ -15,7 +15,10 @@
 //   maxSessionWindow     how far it grows for an application that keeps up (default 16 MiB)
 //   maxSendBuffer        bytes accepted ahead of the socket per session (default 2 MiB)
 //   maxStreamSendBuffer  the most of it one stream may hold (default 512 KiB)
-//   maxDataFrame         largest DATA frame we send (default 16 KiB)
+//   maxDataFrame         largest DATA frame we send while other streams wait to send
+//                        (default 16 KiB)
+//   maxDataFrameAlone    largest DATA frame we send while no other stream waits
+//                        (default 64 KiB)
 //   maxBuffered          unread bytes before input pauses, lenient mode (default 4 MiB)
 //   maxHeldBlocks        input blocks that unread DATA payloads kept without a copy may
 //                        pin; payloads of further blocks are copied (default 16)
@@ -34,7 +37,7 @@
 
 const PASSED = ['mode', 'http', 'flowControl', 'sessionWindowSize', 'maxSessionWindow', 'maxStreamWindow', 'maxSendBuffer',
   'maxStreamSendBuffer',
-  'maxDataFrame', 'maxBuffered', 'maxHeldBlocks', 'maxHeaderListSize', 'maxInflatedHeaderSize',
+  'maxDataFrame', 'maxDataFrameAlone', 'maxBuffered', 'maxHeldBlocks', 'maxHeaderListSize', 'maxInflatedHeaderSize',
   'maxHeaderPairs', 'maxControlFrame', 'compressionLevel', 'enablePush',
   'maxOutstandingPings', 'timeouts', 'floodLimits', 'scheme', 'authority',
   'sendSettingsAtStart'];

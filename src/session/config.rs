@@ -140,9 +140,13 @@ pub struct Config {
     /// Most streams the peer may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS);
     /// more draw REFUSED_STREAM (S-67). Bounds per-session state. Default 256.
     pub max_concurrent_streams: u32,
-    /// Largest DATA payload we send in one frame, so one stream cannot hold the connection
-    /// for long. Default 16 KiB.
+    /// Largest DATA payload we send in one frame while other streams wait to send, so one
+    /// stream cannot hold the connection for long. Default 16 KiB.
     pub max_data_frame: usize,
+    /// Largest DATA payload we send in one frame while no other stream waits: a lone
+    /// transfer then pays for a quarter of the frames (and of the work per frame on both
+    /// ends). Default 64 KiB; never below `max_data_frame`.
+    pub max_data_frame_alone: usize,
     /// Without a session window ([`FlowControl::Lenient`] and [`FlowControl::Spdy3`]),
     /// unread bytes above which the session stops asking for input. Default 4 MiB.
     pub max_buffered: usize,
@@ -195,6 +199,7 @@ impl Default for Config {
             max_session_window: 16 * 1024 * 1024,
             max_concurrent_streams: 256,
             max_data_frame: 16 * 1024,
+            max_data_frame_alone: 64 * 1024,
             max_buffered: 4 * 1024 * 1024,
             max_held_blocks: 16,
             max_send_buffer: 2 * 1024 * 1024,

@@ -263,7 +263,14 @@ impl Session {
         } else {
             i64::MAX
         };
-        let max_frame = self.config.max_data_frame.max(1);
+        let max_frame = if self.sched.is_idle() {
+            self.config
+                .max_data_frame_alone
+                .max(self.config.max_data_frame)
+        } else {
+            self.config.max_data_frame
+        }
+        .max(1);
         let s = self.streams.get_mut(id)?;
         if !s.has(flag::QUEUED) {
             return None; // a stale entry: the stream was served or blocked meanwhile

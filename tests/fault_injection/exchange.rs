@@ -68,6 +68,7 @@ pub fn config(role: Role) -> Config {
         Role::Client => Config {
             initial_window: 1024,
             max_data_frame: 128,
+            max_data_frame_alone: 128,
             compression: CompressionOptions {
                 level: 0,
                 ..CompressionOptions::default()
@@ -76,6 +77,7 @@ pub fn config(role: Role) -> Config {
         },
         Role::Server => Config {
             max_data_frame: 256,
+            max_data_frame_alone: 256,
             ..Config::default()
         },
     }
