@@ -39,7 +39,8 @@ const USAGE = `usage: node bench/run.mjs [options]
   --cpu-prof DIR       run the spdy3 processes under node --cpu-prof, profiles in DIR
 environment:
   SPDY3_BENCH_VARIANT=JSON   adds transport spdy3-variant: spdy3 with these options on both
-                             ends, for an A/B in one run (--transports spdy3,spdy3-variant)`;
+                             ends, for an A/B in one run (--transports spdy3,spdy3-variant)
+  SPDY3_BENCH_VARIANT_PACKAGE=DIR  the same with the spdy3 package in DIR as the variant`;
 
 function parseArgs(argv) {
   const o = { quick: false, runs: null, json: null, markdown: false, svg: null, cases: CASES,

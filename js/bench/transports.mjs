@@ -67,10 +67,10 @@ function withGoaway(err, session) {
 
 // --- spdy3 ---------------------------------------------------------------------------------
 
-/** spdy3 with `options` given to both ends (none: its defaults). */
-const spdy3With = (options = {}) => ({
+/** spdy3 (the package `lib`) with `options` given to both ends (none: its defaults). */
+const spdy3With = (options = {}, lib = spdy3) => ({
   serve(caseName, { defaults }) {
-    const server = spdy3.createServer(options);
+    const server = lib.createServer(options);
     server.on('session', (session) => session.on('error', () => {}));
     server.on('stream', (stream, headers) => {
       stream.respond({ ':status': 200 });
@@ -80,7 +80,7 @@ const spdy3With = (options = {}) => ({
   },
 
   async connect(port, caseName, onFatal) {
-    const session = spdy3.connect(`http://${HOST}:${port}`, options);
+    const session = lib.connect(`http://${HOST}:${port}`, options);
     session.on('error', onFatal);
     session.on('goaway', (code) => onFatal(new Error(`spdy3 client got GOAWAY ${code}`)));
     await once(session, 'connect');
@@ -93,7 +93,7 @@ const spdy3With = (options = {}) => ({
         s.on('data', h.onData);
         s.on('end', h.onEnd);
         s.on('error', (err) => h.onError(withGoaway(err, session)));
-        return { reset: () => s.close(spdy3.constants.RST_CANCEL) };
+        return { reset: () => s.close(lib.constants.RST_CANCEL) };
       },
       close: () => session.destroy(),
     };
@@ -283,9 +283,14 @@ const raw = {
 export const TRANSPORTS = { raw, spdy3: ours, 'spdy-transport': theirs };
 export const LABELS = { raw: 'raw net', spdy3: 'spdy3', 'spdy-transport': 'spdy-transport' };
 
-// An A/B of spdy3's options in one run (runs alternate between transports, so both meet
-// the same machine): SPDY3_BENCH_VARIANT='{"maxDataFrame":65536}' adds "spdy3-variant".
-if (process.env.SPDY3_BENCH_VARIANT) {
-  TRANSPORTS['spdy3-variant'] = spdy3With(JSON.parse(process.env.SPDY3_BENCH_VARIANT));
-  LABELS['spdy3-variant'] = `spdy3 ${process.env.SPDY3_BENCH_VARIANT}`;
+// An A/B in one run (runs alternate between transports, so both meet the same machine):
+// SPDY3_BENCH_VARIANT='{"maxDataFrame":65536}' adds "spdy3-variant", spdy3 with those
+// options; SPDY3_BENCH_VARIANT_PACKAGE=DIR makes the variant the spdy3 package in DIR (an
+// older build, say).
+const variantOptions = process.env.SPDY3_BENCH_VARIANT;
+const variantPackage = process.env.SPDY3_BENCH_VARIANT_PACKAGE;
+if (variantOptions || variantPackage) {
+  const lib = variantPackage ? require(variantPackage) : spdy3;
+  TRANSPORTS['spdy3-variant'] = spdy3With(JSON.parse(variantOptions || '{}'), lib);
+  LABELS['spdy3-variant'] = `spdy3 ${[variantPackage, variantOptions].filter(Boolean).join(' ')}`;
 }
