@@ -148,9 +148,10 @@ struct Seen {
 }
 
 /// A client with streams 1 and 3 open, fed `input` in chunks of `sizes`: by `handle_bytes`,
-/// or as an adapter that keeps DATA payloads apart does it (`input_wanted` bytes into the
-/// input buffer, payloads through `handle_payload`).
-fn feed(input: &[u8], sizes: &[usize], apart: bool) -> Seen {
+/// or (`apart`) as an adapter that keeps DATA payloads apart does it: at least
+/// `input_wanted` bytes (and up to `apart` more) into the input buffer, payloads through
+/// `handle_payload`.
+fn feed(input: &[u8], sizes: &[usize], apart: Option<usize>) -> Seen {
     // Plain input delivers DATA as it comes too, not in 16 KiB pieces: payloads given
     // apart are, and the two must then act alike to the byte.
     let mut config = Config::default();
@@ -171,7 +172,7 @@ fn feed(input: &[u8], sizes: &[usize], apart: bool) -> Seen {
         at += chunk.len();
         t += 1;
         let now = Instant(t);
-        if apart {
+        if let Some(greedy) = apart {
             let mut i = 0;
             while i < chunk.len() && !s.is_closed() {
                 if let Some(e) = s.expected_payload() {
@@ -181,7 +182,8 @@ fn feed(input: &[u8], sizes: &[usize], apart: bool) -> Seen {
                         .unwrap();
                     i += k;
                 } else {
-                    let k = s.input_wanted().min(chunk.len() - i);
+                    // What the decoder wants, or more (into the next frames).
+                    let k = s.input_wanted().max(greedy).min(chunk.len() - i);
                     assert!(k > 0);
                     s.input_buffer().extend_from_slice(&chunk[i..i + k]);
                     s.handle_input(now);
@@ -249,13 +251,14 @@ proptest! {
         frames in proptest::collection::vec((any::<u8>(), 0usize..40_000), 1..12),
         flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..3),
         sizes in proptest::collection::vec(1usize..70_000, 1..6),
+        greedy in prop_oneof![Just(0usize), 1usize..3000],
     ) {
         let mut wire = traffic(&frames);
         for (i, x) in flips {
             let i = i.index(wire.len());
             wire[i] ^= x;
         }
-        let (apart, plain) = (feed(&wire, &sizes, true), feed(&wire, &sizes, false));
+        let (apart, plain) = (feed(&wire, &sizes, Some(greedy)), feed(&wire, &sizes, None));
         let first_diff = apart.events.iter().zip(&plain.events).position(|(a, b)| a != b);
         prop_assert!(first_diff.is_none() && apart.events.len() == plain.events.len(),
             "events differ at {:?}: {:?} against {:?} ({} and {} events)",
@@ -281,7 +284,8 @@ fn payloads_given_apart_are_read_as_given_and_misuse_is_refused() {
     let id = s
         .open_stream(RawPeer::request("/"), Default::default(), now)
         .unwrap();
-    let reply = RawPeer::new().syn_reply(id, &RawPeer::response(), false);
+    let mut peer = RawPeer::new();
+    let reply = peer.syn_reply(id, &RawPeer::response(), false);
     assert_eq!(s.input_wanted(), 8, "a frame head");
     s.handle_bytes(&reply[..3], now);
     assert_eq!(s.input_wanted(), 5, "the rest of the head");
@@ -335,6 +339,30 @@ fn payloads_given_apart_are_read_as_given_and_misuse_is_refused() {
         Ok(Read::Fin),
         "FIN of the frame given apart"
     );
+
+    // A payload whose start is in the input buffer: that start is read first, then the
+    // rest as given.
+    let id2 = s
+        .open_stream(RawPeer::request("/2"), Default::default(), now)
+        .unwrap();
+    s.handle_bytes(&peer.syn_reply(id2, &RawPeer::response(), false), now);
+    let frame = RawPeer::data(id2, &body, false);
+    s.handle_bytes(&frame[..8 + 100], now);
+    let expected = ExpectedPayload {
+        remaining: 2900,
+        frame_len: 3000,
+    };
+    assert_eq!(s.expected_payload(), Some(expected));
+    let rest = Bytes::from(body[100..].to_vec());
+    assert_eq!(s.handle_payload(rest.clone(), now), Ok(Some(id2)));
+    assert_eq!(
+        s.read(id2, 1 << 20),
+        Ok(Read::Data(Bytes::from(body[..100].to_vec())))
+    );
+    match s.read(id2, 1 << 20) {
+        Ok(Read::Data(d)) => assert_eq!(d.as_ptr(), rest.as_ptr(), "the rest as given"),
+        other => panic!("{other:?}"),
+    }
 
     // DATA on a stream never opened is discarded and answered as plain input would be.
     s.handle_bytes(&RawPeer::data(7, &[1; 500], false)[..8], now);

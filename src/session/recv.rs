@@ -55,31 +55,38 @@ impl Session {
     }
 
     /// The DATA payload that [`handle_payload`](Self::handle_payload) may take now: the rest
-    /// of the DATA frame under way once its head is decoded and nothing is left in the
+    /// of the DATA frame under way once its head is decoded, after whatever of it is in the
     /// input buffer.
     pub fn expected_payload(&self) -> Option<ExpectedPayload> {
-        if self.ended.is_some() || !self.input.is_empty() {
+        if self.ended.is_some() {
             return None;
         }
-        let remaining = self.decoder.payload_remaining();
+        // In a DATA payload the input holds only a prefix of it, shorter than a piece
+        // (the decoder took any more).
+        let remaining = self
+            .decoder
+            .payload_remaining()
+            .checked_sub(self.input.len())
+            .filter(|&n| n > 0)?;
         let frame_len = match self.decoder.last_head() {
             Some((_, head)) => head.length as usize,
             None => remaining,
         };
-        (remaining > 0).then_some(ExpectedPayload {
+        Some(ExpectedPayload {
             remaining,
             frame_len: frame_len.max(remaining),
         })
     }
 
     /// Takes the next bytes of the DATA payload under way from outside the input buffer (at
-    /// most [`expected_payload`](Self::expected_payload)). They are buffered for reading as
-    /// given, never copied or read, so an adapter that keeps received bytes in its own
-    /// memory may pass a stand-in of the same length and map what [`read`](Self::read)
-    /// returns back to its bytes. Returns the stream whose reads will return them, or `None`
-    /// when they were discarded as the spec says (unknown or reset stream, flow-control
-    /// error, …: the same reaction as for bytes given as input). `NotAllowed` (nothing
-    /// taken) when no payload is expected, `payload` is empty or longer than expected.
+    /// most [`expected_payload`](Self::expected_payload)), after any of it the input holds.
+    /// They are buffered for reading as given, never copied or read, so an adapter that
+    /// keeps received bytes in its own memory may pass a stand-in of the same length and
+    /// map what [`read`](Self::read) returns back to its bytes. Returns the stream whose
+    /// reads will return them, or `None` when they were discarded as the spec says
+    /// (unknown or reset stream, flow-control error, …: the same reaction as for bytes
+    /// given as input). `NotAllowed` (nothing taken) when no payload is expected, `payload`
+    /// is empty or longer than expected.
     pub fn handle_payload(
         &mut self,
         payload: Bytes,
@@ -88,18 +95,34 @@ impl Session {
         if self.ended.is_some() {
             return Err(CommandError::SessionClosed);
         }
-        if payload.len() > self.expected_payload().map_or(0, |e| e.remaining) {
+        if payload.is_empty() || payload.len() > self.expected_payload().map_or(0, |e| e.remaining)
+        {
             return Err(CommandError::NotAllowed);
+        }
+        if !self.input.is_empty() {
+            // The buffered start of this payload goes first, as a piece of its own.
+            let prefix = self.input.split().freeze();
+            if let Some(data) = self.decoder.decode_payload(prefix) {
+                self.on_payload_piece(data, Keep::Sliced, now);
+            }
+            if self.ended.is_some() {
+                return Ok(None);
+            }
         }
         let data = self
             .decoder
             .decode_payload(payload)
             .ok_or(CommandError::NotAllowed)?;
-        self.stats.frames_received[DATA_STAT] += 1;
-        self.note_frame(now);
-        let kept = self.on_data(data, now, Keep::AsGiven);
+        let kept = self.on_payload_piece(data, Keep::AsGiven, now);
         self.note_mid_frame(true, now);
         Ok(kept)
+    }
+
+    /// A piece of a DATA payload taken by `handle_payload`.
+    fn on_payload_piece(&mut self, data: Data, keep: Keep, now: Instant) -> Option<u32> {
+        self.stats.frames_received[DATA_STAT] += 1;
+        self.note_frame(now);
+        self.on_data(data, now, keep)
     }
 
     /// The transport ended (EOF or error). Every open stream is told; the session is over.

@@ -12,6 +12,8 @@
 use bytes::Bytes;
 use js_sys::Uint8Array;
 
+use crate::frame::{FrameHead, FrameKind, HEAD_LEN};
+
 use super::payloads::{is_placeholder, PayloadViews};
 use super::Allocator;
 
@@ -21,6 +23,31 @@ pub(super) const MIN_VIEW: usize = 1024;
 /// Smallest DATA payload handed out as views of a `chunk_len`-byte chunk.
 pub(super) fn min_view(chunk_len: usize) -> usize {
     (chunk_len / 4).max(MIN_VIEW)
+}
+
+/// How many bytes of `chunk` from `at`, a frame boundary, to copy into the session's input
+/// in one go: whole frames wasm reads anyway (control frames, DATA too small for a view of
+/// a chunk with this `min_view`), up to and including the head of the next DATA frame
+/// whose payload will be a view. Only a guide: the session decodes whatever it is given.
+pub(super) fn copy_span(chunk: &Uint8Array, at: usize, min_view: usize) -> usize {
+    let len = chunk.length() as usize;
+    let mut end = at;
+    while len - end >= HEAD_LEN {
+        let mut raw = [0u8; HEAD_LEN];
+        for (i, byte) in raw.iter_mut().enumerate() {
+            *byte = chunk.get_index((end + i) as u32);
+        }
+        let head = FrameHead::parse(&raw);
+        end += HEAD_LEN;
+        if matches!(head.kind, FrameKind::Data { .. }) && head.length as usize >= min_view {
+            return end - at;
+        }
+        end = end.saturating_add(head.length as usize);
+        if end >= len {
+            break;
+        }
+    }
+    len - at
 }
 
 /// Emits stream `id`'s reads, in order, as arrays: placeholders as the views `received`

@@ -209,28 +209,33 @@ impl WasmSession {
                 self.copy_input(chunk, at, len - at, t);
                 break;
             }
-            let expected = self.session.expected_payload();
-            let wanted = match expected {
-                Some(e) => e.remaining,
-                None => self.session.input_wanted(),
-            };
-            let step = wanted.min(len - at);
-            // A view when the frame's payload is a fair part of the chunk, even if this
-            // piece is only what the chunk holds of it (its start or its end).
-            match expected {
-                Some(e) if e.frame_len >= min_view && step >= delivery::MIN_VIEW => {
-                    self.take_payload(chunk, at, step, t);
+            let Some(e) = self.session.expected_payload() else {
+                // Heads and control frames: whole runs of frames read in wasm memory anyway
+                // in one copy, up to the head of the next payload worth a view.
+                let mut step = self.session.input_wanted();
+                if self.session.input_buffer().is_empty() {
+                    step = step.max(delivery::copy_span(chunk, at, min_view));
                 }
+                let step = step.min(len - at);
+                self.copy_input(chunk, at, step, t);
+                at += step;
+                continue;
+            };
+            let step = e.remaining.min(len - at);
+            if e.frame_len >= min_view && step >= delivery::MIN_VIEW {
+                // A view when the frame's payload is a fair part of the chunk, even if this
+                // piece is only what the chunk holds of it (its start or its end).
+                self.take_payload(chunk, at, step, t);
+            } else if step < e.remaining {
                 // Too little of the payload to pin the chunk for, and more to come: a copy
                 // of its own, so that the decoder does not wait to buffer a piece of it.
-                Some(e) if step < e.remaining => {
-                    let mut copy = std::vec![0; step];
-                    chunk
-                        .subarray(at as u32, (at + step) as u32)
-                        .copy_to(&mut copy);
-                    self.give_payload(chunk, at, Bytes::from(copy), t);
-                }
-                _ => self.copy_input(chunk, at, step, t),
+                let mut copy = std::vec![0; step];
+                chunk
+                    .subarray(at as u32, (at + step) as u32)
+                    .copy_to(&mut copy);
+                self.give_payload(chunk, at, Bytes::from(copy), t);
+            } else {
+                self.copy_input(chunk, at, step, t);
             }
             at += step;
         }
