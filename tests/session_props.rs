@@ -173,23 +173,7 @@ fn feed(input: &[u8], sizes: &[usize], apart: Option<usize>) -> Seen {
         t += 1;
         let now = Instant(t);
         if let Some(greedy) = apart {
-            let mut i = 0;
-            while i < chunk.len() && !s.is_closed() {
-                if let Some(e) = s.expected_payload() {
-                    let k = e.remaining.min(chunk.len() - i);
-                    assert!(e.frame_len >= e.remaining);
-                    s.handle_payload(Bytes::copy_from_slice(&chunk[i..i + k]), now)
-                        .unwrap();
-                    i += k;
-                } else {
-                    // What the decoder wants, or more (into the next frames).
-                    let k = s.input_wanted().max(greedy).min(chunk.len() - i);
-                    assert!(k > 0);
-                    s.input_buffer().extend_from_slice(&chunk[i..i + k]);
-                    s.handle_input(now);
-                    i += k;
-                }
-            }
+            spdy3::testing::feed_payloads_apart(&mut s, chunk, greedy, now);
         } else {
             s.handle_bytes(chunk, now);
         }

@@ -136,8 +136,16 @@ pub fn header_compress(data: &[u8]) {
 }
 
 /// A session fed arbitrary bytes (a client first sends requests), draining every output
-/// after each input and checking invariants.
+/// after each input and checking invariants. The first byte's top bits choose the way in:
+/// plain input, or DATA payloads kept apart (`feed_payloads_apart`) with 0, 64 or 1,024
+/// bytes copied beyond what the decoder wants.
 pub fn session(role: Role, data: &[u8]) {
+    let apart = match data.first().map_or(0, |b| b >> 6) {
+        0 => None,
+        1 => Some(0),
+        2 => Some(64),
+        _ => Some(1024),
+    };
     let now = Instant(0);
     let mut s = Session::new(role, Config::default(), now);
     let mut ledger = EventLedger::new(role);
@@ -159,7 +167,10 @@ pub fn session(role: Role, data: &[u8]) {
         let n = n.clamp(1, input.len() - at);
         t += 1;
         let now = Instant(t * 10);
-        s.handle_bytes(&input[at..at + n], now);
+        match apart {
+            None => s.handle_bytes(&input[at..at + n], now),
+            Some(greedy) => super::feed_payloads_apart(&mut s, &input[at..at + n], greedy, now),
+        }
         at += n;
         play(&mut s, role, &mut ledger);
         if s.poll_timeout().is_some_and(|d| d <= now) {

@@ -399,6 +399,29 @@ pub fn events(session: &mut Session) -> Vec<Event> {
     core::iter::from_fn(|| session.poll_event()).collect()
 }
 
+/// Feeds `chunk` to `session` as an adapter that keeps DATA payloads apart from the input
+/// buffer does (the Node package's way): at least [`Session::input_wanted`] bytes, and up
+/// to `greedy` more, into the input buffer; each payload the session expects through
+/// [`Session::handle_payload`], as a copy. Panics if the session refuses a payload it
+/// said it expected.
+pub fn feed_payloads_apart(session: &mut Session, chunk: &[u8], greedy: usize, now: Instant) {
+    let mut at = 0;
+    while at < chunk.len() && !session.is_closed() {
+        if let Some(e) = session.expected_payload() {
+            assert!(e.frame_len >= e.remaining, "{e:?}");
+            let n = e.remaining.min(chunk.len() - at);
+            let taken = session.handle_payload(Bytes::copy_from_slice(&chunk[at..at + n]), now);
+            assert!(taken.is_ok(), "{n} of {e:?}: {taken:?}");
+            at += n;
+        } else {
+            let n = session.input_wanted().max(greedy).min(chunk.len() - at);
+            session.input_buffer().extend_from_slice(&chunk[at..at + n]);
+            session.handle_input(now);
+            at += n;
+        }
+    }
+}
+
 pub mod fuzz;
 mod ledger;
 
