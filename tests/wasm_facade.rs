@@ -288,3 +288,72 @@ fn writes_to_a_stream_gone_in_the_core_are_answered_without_an_exception() {
         WRITE_SESSION_CLOSED
     );
 }
+
+/// Received data reaches the reader whole and in order however the socket cuts the bytes:
+/// heads split anywhere, payloads given as views or copies, frames of two streams taking
+/// turns (16 KiB) and of a lone stream (64 KiB).
+#[wasm_bindgen_test]
+fn received_data_is_whole_in_any_chunking() {
+    let mut duo = Duo::new(r#"{"initialWindowSize": 4194304, "sessionWindowSize": 8388608}"#);
+    let ids = [duo.get("/a"), duo.get("/b")];
+    let body = |id: u32, len: usize| -> Vec<u8> {
+        (0..len).map(|i| (i * 31 + id as usize) as u8).collect()
+    };
+    for (id, len) in [(ids[0], 300_000), (ids[1], 90_000)] {
+        duo.server
+            .respond(id, flat(&[":status", "200"]), false)
+            .unwrap();
+        let data = Uint8Array::from(&body(id, len)[..]);
+        let mut at = 0;
+        for size in [70_000u32, 1, 50_000, 200_000].iter().cycle() {
+            let end = (at + size).min(len as u32);
+            let fin = end == len as u32;
+            assert_eq!(
+                duo.server.write(id, &data.subarray(at, end), fin).unwrap(),
+                (end - at) as i32
+            );
+            at = end;
+            if fin {
+                break;
+            }
+        }
+    }
+    let mut wire = Vec::new();
+    for _ in 0..100 {
+        match output(&duo.server.drain(duo.now)) {
+            Some(bytes) => wire.extend(bytes.to_vec()),
+            None => break,
+        }
+    }
+    let mut got: Vec<Array> = Vec::new();
+    let mut at = 0;
+    for size in [1usize, 7, 8, 9, 1000, 16_392, 40_000, 65_536, 3]
+        .iter()
+        .cycle()
+    {
+        if at >= wire.len() {
+            break;
+        }
+        let end = (at + size).min(wire.len());
+        // Each read its own array, as a socket's are.
+        let chunk = Uint8Array::from(&wire[at..end]);
+        got.extend(events(&duo.client.input(&chunk, duo.now)));
+        at = end;
+    }
+    got.extend(events(&duo.client.drain(duo.now)));
+    for (id, len) in [(ids[0], 300_000), (ids[1], 90_000)] {
+        let data: Vec<u8> = got
+            .iter()
+            .filter(|e| code(e) == EV_DATA && e.get(1).as_f64() == Some(f64::from(id)))
+            .flat_map(|e| e.iter().skip(2).flat_map(|d| Uint8Array::from(d).to_vec()))
+            .collect();
+        assert!(
+            data == body(id, len),
+            "stream {id}: {} of {len} bytes",
+            data.len()
+        );
+        let ended = |e: &&Array| code(e) == EV_END && e.get(1).as_f64() == Some(f64::from(id));
+        assert_eq!(got.iter().filter(ended).count(), 1, "stream {id} ends once");
+    }
+    assert_eq!(num(&duo.client.stats(), "recvBuffered"), 0.0);
+}

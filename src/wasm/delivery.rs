@@ -10,7 +10,8 @@
 //! most about eight times itself.
 
 use bytes::Bytes;
-use js_sys::Uint8Array;
+use js_sys::{ArrayBuffer, DataView, Uint8Array};
+use wasm_bindgen::JsCast;
 
 use crate::frame::{FrameHead, FrameKind, HEAD_LEN};
 
@@ -25,29 +26,50 @@ pub(super) fn min_view(chunk_len: usize) -> usize {
     (chunk_len / 4).max(MIN_VIEW)
 }
 
-/// How many bytes of `chunk` from `at`, a frame boundary, to copy into the session's input
-/// in one go: whole frames wasm reads anyway (control frames, DATA too small for a view of
-/// a chunk with this `min_view`), up to and including the head of the next DATA frame
-/// whose payload will be a view. Only a guide: the session decodes whatever it is given.
-pub(super) fn copy_span(chunk: &Uint8Array, at: usize, min_view: usize) -> usize {
-    let len = chunk.length() as usize;
-    let mut end = at;
-    while len - end >= HEAD_LEN {
-        let mut raw = [0u8; HEAD_LEN];
-        for (i, byte) in raw.iter_mut().enumerate() {
-            *byte = chunk.get_index((end + i) as u32);
-        }
-        let head = FrameHead::parse(&raw);
-        end += HEAD_LEN;
-        if matches!(head.kind, FrameKind::Data { .. }) && head.length as usize >= min_view {
-            return end - at;
-        }
-        end = end.saturating_add(head.length as usize);
-        if end >= len {
-            break;
+/// A socket chunk's frame heads, read in place: two calls per head through a `DataView`
+/// rather than a copy.
+pub(super) struct Heads {
+    view: DataView,
+    len: usize,
+}
+
+impl Heads {
+    pub fn new(chunk: &Uint8Array) -> Heads {
+        let len = chunk.length() as usize;
+        let buffer: ArrayBuffer = chunk.buffer().unchecked_into();
+        Heads {
+            view: DataView::new(&buffer, chunk.byte_offset() as usize, len),
+            len,
         }
     }
-    len - at
+
+    /// The 8 bytes at `at` (which must be at least 8 before the end).
+    pub fn head(&self, at: usize) -> [u8; HEAD_LEN] {
+        let mut raw = [0u8; HEAD_LEN];
+        raw[..4].copy_from_slice(&self.view.get_uint32(at).to_be_bytes());
+        raw[4..].copy_from_slice(&self.view.get_uint32(at + 4).to_be_bytes());
+        raw
+    }
+
+    /// How many bytes from `at`, a frame boundary, to copy into the session's input in one
+    /// go: whole frames wasm reads anyway (control frames, DATA too small for a view of a
+    /// chunk with this `min_view`), up to and including the head of the next DATA frame
+    /// whose payload will be a view. Only a guide: the session decodes whatever it is given.
+    pub fn copy_span(&self, at: usize, min_view: usize) -> usize {
+        let mut end = at;
+        while self.len - end >= HEAD_LEN {
+            let head = FrameHead::parse(&self.head(end));
+            end += HEAD_LEN;
+            if matches!(head.kind, FrameKind::Data { .. }) && head.length as usize >= min_view {
+                return end - at;
+            }
+            end = end.saturating_add(head.length as usize);
+            if end >= self.len {
+                break;
+            }
+        }
+        self.len - at
+    }
 }
 
 /// Emits stream `id`'s reads, in order, as arrays: placeholders as the views `received`

@@ -30,7 +30,7 @@ use bytes::Bytes;
 use js_sys::{Array, Uint8Array};
 use wasm_bindgen::prelude::*;
 
-use crate::frame::RstStatus;
+use crate::frame::{RstStatus, HEAD_LEN};
 use crate::header_block::HeaderList;
 use crate::http;
 use crate::session::{CommandError, Event, OpenOptions, Read, Role, Session};
@@ -202,6 +202,7 @@ impl WasmSession {
         let t = now(now_ms);
         let len = chunk.length() as usize;
         let min_view = delivery::min_view(len);
+        let mut heads: Option<delivery::Heads> = None;
         let mut at = 0;
         while at < len && !self.session.is_closed() {
             if len - at < delivery::MIN_VIEW {
@@ -212,12 +213,23 @@ impl WasmSession {
             let Some(e) = self.session.expected_payload() else {
                 // Heads and control frames: whole runs of frames read in wasm memory anyway
                 // in one copy, up to the head of the next payload worth a view.
-                let mut step = self.session.input_wanted();
-                if self.session.input_buffer().is_empty() {
-                    step = step.max(delivery::copy_span(chunk, at, min_view));
+                let wanted = self.session.input_wanted();
+                if !self.session.input_buffer().is_empty() {
+                    let step = wanted.min(len - at);
+                    self.copy_input(chunk, at, step, t);
+                    at += step;
+                    continue;
                 }
-                let step = step.min(len - at);
-                self.copy_input(chunk, at, step, t);
+                let heads = heads.get_or_insert_with(|| delivery::Heads::new(chunk));
+                let step = wanted.max(heads.copy_span(at, min_view)).min(len - at);
+                if step == HEAD_LEN {
+                    // A lone DATA head: its bytes are at hand.
+                    let head = heads.head(at);
+                    self.session.input_buffer().extend_from_slice(&head);
+                    self.session.handle_input(t);
+                } else {
+                    self.copy_input(chunk, at, step, t);
+                }
                 at += step;
                 continue;
             };
