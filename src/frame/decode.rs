@@ -29,7 +29,8 @@ pub struct DecoderConfig {
     pub max_data_payload: u32,
     /// A DATA frame whose payload is not all buffered yet is delivered in pieces as soon as
     /// at least this many of its bytes are buffered, so a long frame never has to be held in
-    /// memory whole. Default 16 384. Set it to [`MAX_PAYLOAD_LEN`] to get whole frames only.
+    /// memory whole. Default 16 384. Set it to [`MAX_PAYLOAD_LEN`] to get whole frames only
+    /// from [`Decoder::decode`] (payloads given to [`Decoder::decode_payload`] come as given).
     pub data_piece: u32,
 }
 
@@ -244,9 +245,12 @@ impl Decoder {
 
     /// How many bytes beyond `buffered` (the undecoded input) [`decode`](Self::decode) needs
     /// before it can go on: the rest of a frame head, of a control frame or of a DATA piece,
-    /// or what remains to skip. At least 1. An adapter that copies received bytes into the
-    /// input only as far as needed uses it to keep DATA payloads out of the input (see
-    /// [`decode_payload`](Self::decode_payload)).
+    /// or what remains to skip; at least 1 (and only 1 once the decoder has failed: it
+    /// takes nothing more). An adapter that copies received bytes into the input only as
+    /// far as needed uses it to keep DATA payloads out of the input (see
+    /// [`decode_payload`](Self::decode_payload)). A control frame's length is the one on
+    /// the wire, before [`decode`](Self::decode) checks it against the limit: copy no more
+    /// than what was received.
     pub fn wanted(&self, buffered: &[u8]) -> usize {
         let need = match self.state {
             State::Head if buffered.len() < HEAD_LEN => HEAD_LEN,

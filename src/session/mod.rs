@@ -156,10 +156,10 @@ pub struct StreamInfo {
     pub send_queued: usize,
 }
 
-/// Index of a frame type in [`Stats::frames_received`].
 /// [`stat_index`] of DATA.
 const DATA_STAT: usize = 0;
 
+/// Index of a frame type in [`Stats::frames_received`].
 fn stat_index(frame: &Frame) -> usize {
     match frame {
         Frame::Data(_) => DATA_STAT,

@@ -86,7 +86,8 @@ impl Session {
     /// reads will return them, or `None` when they were discarded as the spec says
     /// (unknown or reset stream, flow-control error, …: the same reaction as for bytes
     /// given as input). `NotAllowed` (nothing taken) when no payload is expected, `payload`
-    /// is empty or longer than expected.
+    /// is empty or longer than expected; `SessionClosed` (`payload` not taken) when the
+    /// session has ended, or ended on the buffered start of the payload.
     pub fn handle_payload(
         &mut self,
         payload: Bytes,
@@ -106,7 +107,7 @@ impl Session {
                 self.on_payload_piece(data, Keep::Sliced, now);
             }
             if self.ended.is_some() {
-                return Ok(None);
+                return Err(CommandError::SessionClosed); // `payload` not taken
             }
         }
         let data = self

@@ -204,7 +204,8 @@ impl WasmSession {
         let min_view = delivery::min_view(len);
         let mut heads: Option<delivery::Heads> = None;
         let mut at = 0;
-        while at < len && !self.session.is_closed() {
+        // Once the session has ended (its GOAWAY may still be queued) the rest is moot.
+        while at < len && self.session.close_reason().is_none() {
             if len - at < delivery::MIN_VIEW {
                 // Nothing left here can become a view: one copy for all of it.
                 self.copy_input(chunk, at, len - at, t);
@@ -451,6 +452,8 @@ impl WasmSession {
                     self.deliver(result, stream_id);
                 }
                 let _ = self.session.reset(stream_id, RstStatus::CANCEL);
+                self.reading.remove(&stream_id);
+                self.readable.remove(&stream_id);
                 self.written.forget(stream_id);
                 self.received.forget(stream_id);
                 let [code, who, err, msg] = convert::stream_error(error);

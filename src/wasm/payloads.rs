@@ -18,10 +18,12 @@ pub const PIECE: usize = 64 * 1024;
 
 static PLACEHOLDER: [u8; PIECE] = [0; PIECE];
 
-/// Placeholders for `len` bytes, at most [`PIECE`] each.
+/// Placeholders for `len` bytes: as few as fit in [`PIECE`] each, of equal length (within
+/// a byte), so that no piece is a sliver.
 pub fn placeholders(len: usize) -> impl Iterator<Item = Bytes> {
-    (0..len.div_ceil(PIECE)).map(move |i| {
-        let n = (len - i * PIECE).min(PIECE);
+    let count = len.div_ceil(PIECE);
+    (0..count).map(move |i| {
+        let n = len / count + usize::from(i < len % count);
         Bytes::from_static(&PLACEHOLDER[..n])
     })
 }
