@@ -5,9 +5,12 @@
 //! Calls are batched across the boundary. [`WasmSession::input`] takes a whole socket chunk
 //! and [`WasmSession::drain`] runs the call protocol of the session once: it returns the
 //! bytes to send, the next timer, whether more input is wanted and every event, with the
-//! data of streams whose reader wants it already read (each DATA payload crosses once in
-//! each direction). Commands (`request`, `respond`, `write`, …) only queue work; the caller
-//! drains once per turn of its event loop.
+//! data of streams whose reader wants it already read. DATA payloads large enough to be
+//! worth it never enter wasm memory either way: written arrays go to the socket as they
+//! are (`payloads.rs`), received ones reach the reader as subarrays of the socket's chunks
+//! (`delivery.rs`); the session frames and counts placeholders of their length. Commands
+//! (`request`, `respond`, `write`, …) only queue work; the caller drains once per turn of
+//! its event loop.
 //!
 //! The result of `input`/`drain`/`timeout` is an array:
 //! `[output: Uint8Array | undefined, timer: number (ms, −1 none), wantsInput: boolean,
