@@ -15,7 +15,7 @@ use wasm_bindgen::JsCast;
 
 use crate::frame::{FrameHead, FrameKind, HEAD_LEN};
 
-use super::payloads::{is_placeholder, PayloadViews};
+use super::payloads::{map_placeholders, PayloadViews};
 use super::Allocator;
 
 /// Smallest payload piece handed out as a view of its chunk.
@@ -44,31 +44,34 @@ impl Heads {
     }
 
     /// The 8 bytes at `at` (which must be at least 8 before the end).
-    pub fn head(&self, at: usize) -> [u8; HEAD_LEN] {
+    fn head(&self, at: usize) -> [u8; HEAD_LEN] {
         let mut raw = [0u8; HEAD_LEN];
         raw[..4].copy_from_slice(&self.view.get_uint32(at).to_be_bytes());
         raw[4..].copy_from_slice(&self.view.get_uint32(at + 4).to_be_bytes());
         raw
     }
 
-    /// How many bytes from `at`, a frame boundary, to copy into the session's input in one
-    /// go: whole frames wasm reads anyway (control frames, DATA too small for a view of a
-    /// chunk with this `min_view`), up to and including the head of the next DATA frame
-    /// whose payload will be a view. Only a guide: the session decodes whatever it is given.
-    pub fn copy_span(&self, at: usize, min_view: usize) -> usize {
+    /// How many bytes from `at`, a frame boundary at least 8 bytes before the end, to copy
+    /// into the session's input in one go: whole frames wasm reads anyway (control frames,
+    /// DATA too small for a view of a chunk with this `min_view`), up to and including the
+    /// head of the next DATA frame whose payload will be a view. Only a guide: the session
+    /// decodes whatever it is given. Also the head at `at`, read on the way.
+    pub fn copy_span(&self, at: usize, min_view: usize) -> (usize, [u8; HEAD_LEN]) {
+        let first = self.head(at);
+        let mut raw = first;
         let mut end = at;
-        while self.len - end >= HEAD_LEN {
-            let head = FrameHead::parse(&self.head(end));
+        loop {
+            let head = FrameHead::parse(&raw);
             end += HEAD_LEN;
             if matches!(head.kind, FrameKind::Data { .. }) && head.length as usize >= min_view {
-                return end - at;
+                return (end - at, first);
             }
             end = end.saturating_add(head.length as usize);
-            if end >= self.len {
-                break;
+            if end >= self.len || self.len - end < HEAD_LEN {
+                return (self.len - at, first);
             }
+            raw = self.head(end);
         }
-        self.len - at
     }
 }
 
@@ -81,25 +84,12 @@ pub(super) fn arrays(
     alloc: &Allocator,
     mut emit: impl FnMut(Uint8Array),
 ) {
-    let mut copy_from: Option<usize> = None;
-    let mut copy_len = 0;
-    for (i, piece) in pieces.iter().enumerate() {
-        if !is_placeholder(piece) {
-            copy_from.get_or_insert(i);
-            copy_len += piece.len();
-            continue;
-        }
-        if let Some(start) = copy_from.take() {
-            emit(alloc.concat(&pieces[start..i], copy_len));
-            copy_len = 0;
-        }
-        let taken = received.take(id, piece.len() as u32, &mut emit);
+    let views = |_: usize, piece: &Bytes, emit: &mut dyn FnMut(Uint8Array)| {
+        let taken = received.take(id, piece.len() as u32, emit);
         debug_assert!(
             taken.is_some(),
             "stream {id}: session and received views disagree"
         );
-    }
-    if let Some(start) = copy_from {
-        emit(alloc.concat(&pieces[start..], copy_len));
-    }
+    };
+    map_placeholders(pieces, |c, n| alloc.concat(c, n), views, &mut emit);
 }

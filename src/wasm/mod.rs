@@ -225,10 +225,10 @@ impl WasmSession {
                     continue;
                 }
                 let heads = heads.get_or_insert_with(|| delivery::Heads::new(chunk));
-                let step = wanted.max(heads.copy_span(at, min_view)).min(len - at);
+                let (span, head) = heads.copy_span(at, min_view);
+                let step = wanted.max(span).min(len - at);
                 if step == HEAD_LEN {
                     // A lone DATA head: its bytes are at hand.
-                    let head = heads.head(at);
                     self.session.input_buffer().extend_from_slice(&head);
                     self.session.handle_input(t);
                 } else {
@@ -245,10 +245,7 @@ impl WasmSession {
             } else if step < e.remaining {
                 // Too little of the payload to pin the chunk for, and more to come: a copy
                 // of its own, so that the decoder does not wait to buffer a piece of it.
-                let mut copy = std::vec![0; step];
-                chunk
-                    .subarray(at as u32, (at + step) as u32)
-                    .copy_to(&mut copy);
+                let copy = chunk.subarray(at as u32, (at + step) as u32).to_vec();
                 self.give_payload(chunk, at, Bytes::from(copy), t);
             } else {
                 self.copy_input(chunk, at, step, t);

@@ -92,6 +92,33 @@ impl PayloadViews {
     }
 }
 
+/// Emits `chunks` as JavaScript arrays, in order: each run of real bytes copied by `copy`
+/// into one array, each placeholder as the views `views(index, placeholder, emit)` emits.
+pub fn map_placeholders(
+    chunks: &[Bytes],
+    copy: impl Fn(&[Bytes], usize) -> Uint8Array,
+    mut views: impl FnMut(usize, &Bytes, &mut dyn FnMut(Uint8Array)),
+    emit: &mut dyn FnMut(Uint8Array),
+) {
+    let mut run_start = 0;
+    let mut run_len = 0;
+    for (i, chunk) in chunks.iter().enumerate() {
+        if !is_placeholder(chunk) {
+            run_len += chunk.len();
+            continue;
+        }
+        if run_len > 0 {
+            emit(copy(&chunks[run_start..i], run_len));
+        }
+        views(i, chunk, emit);
+        run_start = i + 1;
+        run_len = 0;
+    }
+    if run_len > 0 {
+        emit(copy(&chunks[run_start..], run_len));
+    }
+}
+
 /// The output of one drain as JavaScript arrays, in order: bytes the session produced
 /// (heads, control frames) copied out through `copy`, and written payloads as views.
 /// `sent` gets `(stream, arrays)` for the written arrays wholly in this output.
@@ -102,21 +129,12 @@ pub fn segments(
     copy: impl Fn(&[Bytes], usize) -> Uint8Array,
 ) -> Vec<Uint8Array> {
     let mut out = Vec::new();
-    let mut run_start = 0;
-    let mut run_len = 0;
-    for (i, chunk) in chunks.iter().enumerate() {
-        if !is_placeholder(chunk) {
-            run_len += chunk.len();
-            continue;
-        }
+    let views = |i: usize, chunk: &Bytes, emit: &mut dyn FnMut(Uint8Array)| {
         // The DATA head is the chunk just before its payload.
         let id = chunks[..i].last().filter(|h| h.len() == 8).map_or(0, |h| {
             u32::from_be_bytes([h[0], h[1], h[2], h[3]]) & 0x7fff_ffff
         });
-        if run_len > 0 {
-            out.push(copy(&chunks[run_start..i], run_len));
-        }
-        let taken = written.take(id, chunk.len() as u32, &mut |a| out.push(a));
+        let taken = written.take(id, chunk.len() as u32, emit);
         debug_assert!(
             taken.is_some(),
             "stream {id}: session and held payloads disagree"
@@ -126,12 +144,8 @@ pub fn segments(
             (Some((last, count)), n) if *last == id => *count += n,
             (_, n) => sent.push((id, n)),
         }
-        run_start = i + 1;
-        run_len = 0;
-    }
-    if run_len > 0 {
-        out.push(copy(&chunks[run_start..], run_len));
-    }
+    };
+    map_placeholders(chunks, copy, views, &mut |a| out.push(a));
     out
 }
 
