@@ -225,6 +225,12 @@ export interface ConnectOptions extends SessionOptions, tls.ConnectionOptions {
   /** A connected Duplex to run the session on. */
   socket?: Duplex;
   createConnection?: (url: URL, options: ConnectOptions) => Duplex;
+  /**
+   * Plain TCP sockets that connect() opens read into shared slabs of this many bytes
+   * (net.Socket's `onread`), sparing a fresh allocation per read. Default 256 KiB; 0 keeps
+   * Node's own reads. Received data is handed out as views of these slabs.
+   */
+  readSlabSize?: number;
 }
 
 /** `http://host:port` (TCP) or `https://host:port` (TLS, ALPN spdy/3.1). */

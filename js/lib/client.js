@@ -6,6 +6,7 @@
 const net = require('node:net');
 const tls = require('node:tls');
 const { SpdySession } = require('./session');
+const { slabReads, SLAB_SIZE } = require('./reads');
 const { SpdyStream } = require('./stream');
 const { toFlat, fromFlat } = require('./core');
 const { spdyError } = require('./errors');
@@ -72,7 +73,9 @@ class ClientSession extends SpdySession {
 /**
  * Connects to a SPDY/3.1 server. `authority`: `http://host:port` (plain TCP) or
  * `https://host:port` (TLS, ALPN `spdy/3.1`). Options: session options (lib/options.js),
- * TLS options for https, `socket` (a connected Duplex) or `createConnection(url, options)`.
+ * TLS options for https, `socket` (a connected Duplex) or `createConnection(url, options)`,
+ * and `readSlabSize`: plain TCP sockets it opens read into shared slabs of this many bytes
+ * (lib/reads.js; default 256 KiB, 0 for Node's own reads).
  */
 function connect(authority, options, listener) {
   if (typeof options === 'function') {
@@ -97,12 +100,18 @@ function connect(authority, options, listener) {
       ALPNProtocols: [constants.ALPN_PROTOCOL],
     });
   }
-  if (!socket) socket = net.connect({ host, port });
+  let reads = null;
+  if (!socket) {
+    const slab = options.readSlabSize ?? SLAB_SIZE;
+    reads = slab > 0 ? slabReads(slab) : null;
+    socket = net.connect(reads ? { host, port, onread: reads.onread } : { host, port });
+  }
   const session = new ClientSession(socket, {
     scheme: secure ? 'https' : 'http',
     authority: url.host,
     ...options,
   });
+  reads?.attach((chunk) => session._input(chunk));
   if (listener) session.once('connect', listener);
   const ready = () => {
     if (secure && socket.alpnProtocol && socket.alpnProtocol !== constants.ALPN_PROTOCOL) {

@@ -167,6 +167,22 @@ test('a DATA frame split between two socket reads arrives as a view of each', as
   assert.ok(viewed >= 0.9 * 1024 * 1024, `${viewed} of ${1024 * 1024} bytes arrived as views`);
 });
 
+test('no view pins a buffer more than 64 times its size: small parts of a large one are copied', async () => {
+  // Every read arrives as the next region of one 8 MiB buffer (as reads into a slab do):
+  // pieces under 128 KiB, a 64th of it, must not keep it alive.
+  const slab = Buffer.alloc(8 * 1024 * 1024);
+  let at = 0;
+  const viewed = await bytesViewedInDownload((chunk, push, socketBuffers) => {
+    if (chunk === null) return push(null);
+    const region = slab.subarray(at, at + chunk.length);
+    chunk.copy(region);
+    at += chunk.length;
+    socketBuffers.add(slab.buffer);
+    return push(region);
+  });
+  assert.equal(viewed, 0);
+});
+
 test('200 concurrent streams on loopback, each body intact', async () => {
   const server = spdy3.createServer();
   server.on('session', echoServer);

@@ -4,10 +4,12 @@
 //! is given a placeholder of its length, the chunk's range waits in a [`PayloadViews`]
 //! queue, and the stream's reader gets a subarray of the chunk. No copy either way.
 //!
-//! A view keeps its whole chunk alive for as long as the application holds it, so only
-//! payloads of at least a quarter of the chunk become views (a frame split between two
-//! chunks as a view of each, when each part is at least [`MIN_VIEW`]): unread data pins at
-//! most about eight times itself.
+//! A view keeps the whole buffer behind its chunk alive for as long as the application
+//! holds it: Node's own 64 KiB read buffer, or a larger slab that several reads share
+//! (`js/lib/reads.js`). So only payloads of at least a quarter of the chunk become views
+//! (a frame split between two chunks as a view of each), and only pieces of at least
+//! [`MIN_VIEW`] and a 64th of that buffer ([`min_piece`]): a view pins about 64 times
+//! its own size at most (a reader's read may take less than a whole view).
 
 use bytes::Bytes;
 use js_sys::{ArrayBuffer, DataView, Uint8Array};
@@ -24,6 +26,12 @@ pub(super) const MIN_VIEW: usize = 1024;
 /// Smallest DATA payload handed out as views of a `chunk_len`-byte chunk.
 pub(super) fn min_view(chunk_len: usize) -> usize {
     (chunk_len / 4).max(MIN_VIEW)
+}
+
+/// Smallest payload piece handed out as a view of a chunk whose buffer (the `ArrayBuffer`
+/// the chunk is part of) holds `buffer_len` bytes.
+pub(super) fn min_piece(buffer_len: usize) -> usize {
+    (buffer_len / 64).max(MIN_VIEW)
 }
 
 /// A socket chunk's frame heads, read in place: two calls per head through a `DataView`

@@ -205,11 +205,12 @@ impl WasmSession {
         let t = now(now_ms);
         let len = chunk.length() as usize;
         let min_view = delivery::min_view(len);
+        let min_piece = delivery::min_piece(chunk.buffer().byte_length() as usize);
         let mut heads: Option<delivery::Heads> = None;
         let mut at = 0;
         // Once the session has ended (its GOAWAY may still be queued) the rest is moot.
         while at < len && self.session.close_reason().is_none() {
-            if len - at < delivery::MIN_VIEW {
+            if len - at < min_piece {
                 // Nothing left here can become a view: one copy for all of it.
                 self.copy_input(chunk, at, len - at, t);
                 break;
@@ -238,7 +239,7 @@ impl WasmSession {
                 continue;
             };
             let step = e.remaining.min(len - at);
-            if e.frame_len >= min_view && step >= delivery::MIN_VIEW {
+            if e.frame_len >= min_view && step >= min_piece {
                 // A view when the frame's payload is a fair part of the chunk, even if this
                 // piece is only what the chunk holds of it (its start or its end).
                 self.take_payload(chunk, at, step, t);
