@@ -9,6 +9,9 @@ const { wasm, EV, now, CLOSED_CORE } = require('./core');
 const { spdyError, fromCore } = require('./errors');
 const { coreOptions } = require('./options');
 
+/** Most drains run at once (`_drainNow`) between two turns of the event loop. */
+const EAGER_DRAINS = 16;
+
 class SpdySession extends EventEmitter {
   /**
    * @param {import('node:stream').Duplex} socket
@@ -33,7 +36,16 @@ class SpdySession extends EventEmitter {
     this._running = false; // a core result is being applied (see _run)
     this._queued = [];
     this._pings = new Map();
-    this._scheduled = false;
+    this._scheduled = false; // a drain is due
+    this._immediate = null; // the turn that runs it, unless _drainNow runs it first
+    this._eagerDrains = 0; // drains run by _drainNow in this turn of the event loop
+    this._drainScheduled = () => {
+      this._immediate = null;
+      this._eagerDrains = 0;
+      if (!this._scheduled) return;
+      this._scheduled = false;
+      if (!this.destroyed) this._run(() => this._core.drain(now()));
+    };
     this._timer = null;
     this._timerAt = -1;
     this._inputPaused = false;
@@ -118,10 +130,23 @@ class SpdySession extends EventEmitter {
   _schedule() {
     if (this._scheduled || this.destroyed) return;
     this._scheduled = true;
-    setImmediate(() => {
-      this._scheduled = false;
-      if (!this.destroyed) this._run(() => this._core.drain(now()));
-    });
+    this._immediate ??= setImmediate(this._drainScheduled);
+  }
+
+  /**
+   * Runs a scheduled drain now rather than on the next turn: for writers that refilled
+   * the core from the callbacks of a write the socket just finished. A bulk writer then
+   * keeps the socket busy without a turn of the event loop per write. At most
+   * EAGER_DRAINS per turn (the pending immediate stays and starts the next turn's count),
+   * so that a socket whose writes always finish at once (one in memory, say) still lets
+   * the event loop run.
+   */
+  _drainNow() {
+    if (!this._scheduled || this._outputBlocked || this.destroyed) return;
+    if (this._eagerDrains >= EAGER_DRAINS) return;
+    this._eagerDrains++;
+    this._scheduled = false;
+    this._run(() => this._core.drain(now()));
   }
 
   _apply(result) {
@@ -132,7 +157,10 @@ class SpdySession extends EventEmitter {
       this._touch();
       const flushed = [];
       this._flushed = flushed;
-      const done = () => { for (const callback of flushed) callback(); };
+      const done = () => {
+        for (const callback of flushed) callback();
+        if (flushed.length > 0) this._drainNow();
+      };
       if (!this._write(output, done)) {
         this._outputBlocked = true;
         this._core.pauseOutput(true);

@@ -9,6 +9,7 @@ const { once } = require('node:events');
 const { createHash } = require('node:crypto');
 const fs = require('node:fs');
 const net = require('node:net');
+const { Duplex } = require('node:stream');
 const path = require('node:path');
 const spdy3 = require('..');
 const { within, listen, collect, response, duplexPair } = require('./helpers');
@@ -530,6 +531,47 @@ test('a socket that cannot take more stops the session output: bounded, then com
   client.socket.resume();
   const body = await within(collect(req), 30000, 'the body');
   assert.equal(body.length, total);
+  client.destroy();
+});
+
+test('a socket whose writes always finish at once does not starve the event loop', async () => {
+  // The client's request frames, captured from its output.
+  const captured = [];
+  const capture = new Duplex({ read() {}, write(c, e, cb) { captured.push(c); cb(); } });
+  const client = spdy3.connect('http://example.test', { socket: capture });
+  client.request({ ':path': '/' }, { endStream: true }).on('error', () => {});
+  await within(new Promise((r) => { const f = () => (captured.length ? r() : setImmediate(f)); f(); }),
+    5000, 'request frames');
+  // A server writing into a sink that takes everything at once; without windows to wait
+  // for, only the session's own turns let the rest of the process run.
+  const sink = new Duplex({ read() {}, write(c, e, cb) { cb(); }, writev(c, cb) { cb(); } });
+  const server = new spdy3.ServerSession(sink, { flowControl: 'lenient' });
+  const total = 64 * 1024 * 1024;
+  const finished = new Promise((resolve) => {
+    server.on('stream', (stream) => {
+      stream.respond({ ':status': 200 });
+      const chunk = Buffer.alloc(64 * 1024, 1);
+      let written = 0;
+      const pump = () => {
+        while (written < total) {
+          written += chunk.length;
+          if (!stream.write(chunk)) return stream.once('drain', pump);
+        }
+        stream.end(resolve);
+      };
+      pump();
+    });
+  });
+  for (const c of captured) sink.push(c);
+  let turns = 0;
+  let done = false;
+  const tick = () => { turns++; if (!done) setImmediate(tick); };
+  setImmediate(tick);
+  await within(finished, 30000, 'the body written');
+  done = true;
+  // 64 MiB in 64 KiB writes: a turn at least every 16 drains leaves dozens of turns.
+  assert.ok(turns >= 20, `${turns} turns of the event loop while 64 MiB were written`);
+  server.destroy();
   client.destroy();
 });
 
