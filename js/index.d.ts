@@ -226,7 +226,7 @@ export interface ConnectOptions extends SessionOptions, tls.ConnectionOptions {
   socket?: Duplex;
   createConnection?: (url: URL, options: ConnectOptions) => Duplex;
   /**
-   * Plain TCP sockets that connect() opens read into shared slabs of this many bytes
+   * TCP and TLS sockets that connect() opens read into shared slabs of this many bytes
    * (net.Socket's `onread`), sparing a fresh allocation per read. Default 256 KiB; 0 keeps
    * Node's own reads. Received data is handed out as views of these slabs.
    */

@@ -74,8 +74,8 @@ class ClientSession extends SpdySession {
  * Connects to a SPDY/3.1 server. `authority`: `http://host:port` (plain TCP) or
  * `https://host:port` (TLS, ALPN `spdy/3.1`). Options: session options (lib/options.js),
  * TLS options for https, `socket` (a connected Duplex) or `createConnection(url, options)`,
- * and `readSlabSize`: plain TCP sockets it opens read into shared slabs of this many bytes
- * (lib/reads.js; default 256 KiB, 0 for Node's own reads).
+ * and `readSlabSize`: the TCP and TLS sockets it opens read into shared slabs of this many
+ * bytes (lib/reads.js; default 256 KiB, 0 for Node's own reads).
  */
 function connect(authority, options, listener) {
   if (typeof options === 'function') {
@@ -91,6 +91,13 @@ function connect(authority, options, listener) {
   const port = Number(url.port) || (secure ? 443 : 80);
   let socket = options.socket;
   if (!socket && options.createConnection) socket = options.createConnection(url, options);
+  // Sockets opened here read into slabs (lib/reads.js) unless readSlabSize is 0.
+  let reads = null;
+  if (!socket) {
+    const slab = options.readSlabSize ?? SLAB_SIZE;
+    reads = slab > 0 ? slabReads(slab) : null;
+  }
+  const onread = reads ? { onread: reads.onread } : {};
   if (!socket && secure) {
     socket = tls.connect({
       servername: net.isIP(host) ? undefined : host,
@@ -98,14 +105,10 @@ function connect(authority, options, listener) {
       host,
       port,
       ALPNProtocols: [constants.ALPN_PROTOCOL],
+      ...onread,
     });
   }
-  let reads = null;
-  if (!socket) {
-    const slab = options.readSlabSize ?? SLAB_SIZE;
-    reads = slab > 0 ? slabReads(slab) : null;
-    socket = net.connect(reads ? { host, port, onread: reads.onread } : { host, port });
-  }
+  if (!socket) socket = net.connect({ host, port, ...onread });
   const session = new ClientSession(socket, {
     scheme: secure ? 'https' : 'http',
     authority: url.host,

@@ -6,6 +6,8 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { once } = require('node:events');
+const fs = require('node:fs');
+const path = require('node:path');
 const spdy3 = require('..');
 const { slabReads } = require('../lib/reads');
 const { within, listen } = require('./helpers');
@@ -50,9 +52,15 @@ function body(k, size) {
   return b;
 }
 
-/** A server answering GET /<k>/<size> with body(k, size). */
-async function patternServer(options) {
-  const server = spdy3.createServer(options);
+const fixtures = path.join(__dirname, 'fixtures');
+const tlsFiles = () => ({
+  key: fs.readFileSync(path.join(fixtures, 'key.pem')),
+  cert: fs.readFileSync(path.join(fixtures, 'cert.pem')),
+});
+
+/** A server answering GET /<k>/<size> with body(k, size); TLS with `secure`. */
+async function patternServer(options, secure = false) {
+  const server = secure ? spdy3.createSecureServer({ ...tlsFiles(), ...options }) : spdy3.createServer(options);
   server.on('stream', (stream, headers) => {
     const [, k, size] = headers[':path'].split('/').map(Number);
     stream.respond({ ':status': 200 });
@@ -84,6 +92,18 @@ test('connect(): downloads read into slabs arrive intact while every chunk is he
   const views = all.flat().filter((c) => c.buffer.byteLength === 256 * 1024);
   const viewed = views.reduce((n, c) => n + c.length, 0);
   assert.ok(viewed > (3 << 20), `${viewed} bytes arrived as views of slabs`);
+  client.destroy();
+  server.close();
+});
+
+test('connect() over TLS: decrypted reads land in slabs too, intact', async () => {
+  const { server, port } = await patternServer({}, true);
+  const client = spdy3.connect(`https://localhost:${port}`, { ca: tlsFiles().cert });
+  await within(once(client, 'connect'), 5000, 'connect');
+  const chunks = await download(client, 3, 2 << 20);
+  const viewed = chunks.filter((c) => c.buffer.byteLength === 256 * 1024)
+    .reduce((n, c) => n + c.length, 0);
+  assert.ok(viewed > (1 << 20), `${viewed} bytes arrived as views of slabs`);
   client.destroy();
   server.close();
 });
