@@ -6,8 +6,9 @@
 //                        [--variant DIR]
 //
 // receive: a server session's output for N streams × (256 MiB / N), recorded once, is
-//   replayed into a fresh client session over an in-memory socket in 64 KiB reads (what
-//   Node's socket reads deliver), every stream read in flowing mode. CPU of the replay.
+//   replayed into a fresh client session over an in-memory socket in 64 KiB reads, each the
+//   next region of a 256 KiB slab (what the client's socket reads deliver, lib/reads.js),
+//   every stream read in flowing mode. CPU of the replay.
 // send:    a server session on an in-memory socket whose writes complete at once (a socket
 //   with room) writes 512 MiB on one stream in 64 KiB writes. CPU of the writes.
 //
@@ -23,6 +24,9 @@ import { median, MiB, GiB } from './common.mjs';
 
 const require = createRequire(import.meta.url);
 const WRITE = 64 * 1024;
+/** Client socket reads: READ bytes each, in SLAB-byte slabs (lib/reads.js). */
+const READ = 64 * 1024;
+const SLAB = 256 * 1024;
 
 function args(argv) {
   const o = { path: 'both', streams: 1, rounds: 7, variant: null };
@@ -82,6 +86,28 @@ async function recordServerOutput(spdy3, streams, total) {
   client.destroy();
   server.destroy();
   return Buffer.concat(toClient);
+}
+
+/**
+ * `wire` cut into READ-byte reads as a client socket of the package delivers them: each
+ * the next region of a SLAB-byte slab (lib/reads.js), never a slice of one huge buffer
+ * (which a reader's views must not pin, so its payloads would be copied).
+ */
+function slabReads(wire) {
+  const reads = [];
+  let slab = null;
+  let at = 0;
+  for (let from = 0; from < wire.length; from += READ) {
+    const read = wire.subarray(from, from + READ);
+    if (slab === null || SLAB - at < read.length) {
+      slab = Buffer.allocUnsafeSlow(SLAB);
+      at = 0;
+    }
+    reads.push(slab.subarray(at, at + read.length));
+    read.copy(slab, at);
+    at += read.length;
+  }
+  return reads;
 }
 
 /** One receive round: CPU seconds per GiB to take `reads` in as a client. */
@@ -146,9 +172,7 @@ async function main() {
     for (const [name, spdy3] of builds) {
       if (path === 'receive') {
         const wire = await recordServerOutput(spdy3, o.streams, 256 * MiB);
-        const reads = [];
-        for (let at = 0; at < wire.length; at += WRITE) reads.push(wire.subarray(at, at + WRITE));
-        inputs.set(name, reads);
+        inputs.set(name, slabReads(wire));
       } else {
         inputs.set(name, await recordRequest(spdy3));
       }

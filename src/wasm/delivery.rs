@@ -8,8 +8,9 @@
 //! holds it: Node's own 64 KiB read buffer, or a larger slab that several reads share
 //! (`js/lib/reads.js`). So only payloads of at least a quarter of the chunk become views
 //! (a frame split between two chunks as a view of each), and only pieces of at least
-//! [`MIN_VIEW`] and a 64th of that buffer ([`min_piece`]): a view pins about 64 times
-//! its own size at most (a reader's read may take less than a whole view).
+//! [`MIN_VIEW`] and a 64th of that buffer, or of [`MAX_MIN_PIECE`] ([`min_piece`]): a
+//! view of a buffer up to 1 MiB pins about 64 times its own size at most (a reader's read
+//! may take less than a whole view).
 
 use bytes::Bytes;
 use js_sys::{ArrayBuffer, DataView, Uint8Array};
@@ -28,10 +29,14 @@ pub(super) fn min_view(chunk_len: usize) -> usize {
     (chunk_len / 4).max(MIN_VIEW)
 }
 
+/// A piece this large is worth a view of whatever buffer it lies in: one larger than
+/// 1 MiB is the application's own, which it holds anyway.
+pub(super) const MAX_MIN_PIECE: usize = 16 * 1024;
+
 /// Smallest payload piece handed out as a view of a chunk whose buffer (the `ArrayBuffer`
 /// the chunk is part of) holds `buffer_len` bytes.
 pub(super) fn min_piece(buffer_len: usize) -> usize {
-    (buffer_len / 64).max(MIN_VIEW)
+    (buffer_len / 64).clamp(MIN_VIEW, MAX_MIN_PIECE)
 }
 
 /// A socket chunk's frame heads, read in place: two calls per head through a `DataView`
