@@ -2,7 +2,8 @@
 // memory are its own. Forked by run.mjs and driven over IPC:
 //
 //   node child.mjs server <transport> <case> 0 <config JSON>
-//       → {type: 'ready', port}; 'cpu' → {type: 'cpu', cpu, written}; 'stats' → {type: 'stats', ...}
+//       → {type: 'ready', port}; 'cpu' → {type: 'cpu', cpu, faults, written};
+//       'stats' → {type: 'stats', ...}
 //   node child.mjs client <transport> <case> <port> <config JSON>
 //       warms up → {type: 'ready'}; 'run' → {type: 'result', ...}; 'stats' as the server
 //
@@ -20,13 +21,18 @@ function fail(err) {
   send({ type: 'failed', kind, message: err?.message || String(err) });
 }
 
+/** Minor page faults of this process so far (memory the kernel had to map on first touch). */
+const minorFaults = () => process.resourceUsage().minorPageFault;
+
 /** Peak RSS in bytes (the kernel's high-water mark for this process). */
 const stats = () => ({ type: 'stats', maxRss: process.resourceUsage().maxRSS * 1024 });
 
 async function server() {
   const { port: p } = await TRANSPORTS[name].serve(caseName, JSON.parse(config));
   process.on('message', (msg) => {
-    if (msg.cmd === 'cpu') send({ type: 'cpu', cpu: process.cpuUsage(), written: bodyBytesWritten() });
+    if (msg.cmd === 'cpu') {
+      send({ type: 'cpu', cpu: process.cpuUsage(), faults: minorFaults(), written: bodyBytesWritten() });
+    }
     else if (msg.cmd === 'stats') send(stats());
   });
   send({ type: 'ready', port: p });
@@ -45,8 +51,9 @@ async function client() {
     if (msg.cmd !== 'run') return;
     try {
       const before = process.cpuUsage();
+      const faults = minorFaults();
       const result = await runPlan(c, p, { stallMs, fatal });
-      send({ type: 'result', ...result, cpu: process.cpuUsage(before) });
+      send({ type: 'result', ...result, cpu: process.cpuUsage(before), faults: minorFaults() - faults });
     } catch (err) {
       fail(err);
     }

@@ -39,6 +39,7 @@ function rows(summary) {
     row(`${c.label} (${c.unit})`, c, (t) => cell(t, summary.runs), ratio);
     const unit = name === 'bulk' || name === 'multi' ? 's/GiB' : 'µs/stream';
     row(`   CPU ${unit}: client+server`, c, cpuCell, cpuRatio);
+    if (name === 'bulk' || name === 'multi') row('   page faults per MiB: client/server', c, faultsCell, () => null);
     if (name === 'bulk') row('   peak RSS MiB: client/server', c, rssCell, () => null);
     if (name === 'churn') row('   body KiB the server queued per stream (write())', c, wroteCell, () => null);
   }
@@ -64,6 +65,11 @@ function rssCell(t) {
   if (!t?.rss) return '—';
   const mib = (b) => (b ? Math.round(b / 2 ** 20) : '?');
   return `${mib(t.rss.client)}/${mib(t.rss.server)}`;
+}
+
+function faultsCell(t) {
+  if (!ok(t) || !t.faultsPerMiB) return ok(t) ? '—' : (t ? t.status : '—');
+  return `${fmt(t.faultsPerMiB.client)}/${fmt(t.faultsPerMiB.server)}`;
 }
 
 function wroteCell(t) {

@@ -176,6 +176,7 @@ async function measure(pair, o) {
   const server = { user: after.cpu.user - before.cpu.user, system: after.cpu.system - before.cpu.system };
   return { seconds: r.seconds, bytes: r.bytes, streams: r.streams, serverWrote: after.written - before.written,
     cpu: { client: cpuSeconds(r.cpu), server: cpuSeconds(server) },
+    faults: { client: r.faults, server: after.faults - before.faults },
     cpuMicros: { client: r.cpu, server } }; // user and system apart, in µs
 }
 
@@ -267,6 +268,9 @@ function summarise(caseName, res) {
   const bulky = caseName === 'bulk' || caseName === 'multi';
   const per = (side) => median(res.runs.map((r) => (bulky ? r.cpu[side] / (r.bytes / GiB) : r.cpu[side] * 1e6 / r.streams)));
   res.cpu = { client: per('client'), server: per('server'), unit: bulky ? 's/GiB' : 'µs/stream' };
+  // Minor page faults per MiB moved: memory mapped afresh for the data (bulk cases).
+  const faults = (side) => median(res.runs.map((r) => r.faults[side] / (r.bytes / MiB)));
+  if (bulky) res.faultsPerMiB = { client: faults('client'), server: faults('server') };
   res.serverWrotePerStream = median(res.runs.map((r) => r.serverWrote / r.streams));
 }
 
@@ -281,7 +285,7 @@ function notes(o) {
     'MB = 10^6 bytes; KiB/MiB/GiB are binary. Figures are medians of the runs (min–max in brackets).',
     'servers write 64 KiB chunks, waiting for \'drain\' when write() returns false; clients read in flowing mode (\'data\'); bodies are checked (every byte during warm-up, first and last byte of each chunk after); after the warm-up, each transport makes one unrecorded run of the measured plan.',
     'high-water marks: spdy3 streams 64 KiB (its fixed value), spdy-transport streams 16 KiB (its default), raw net sockets set to 64 KiB; SPDY sockets keep Node\'s defaults.',
-    'each transport runs as a server process and a client process per case; CPU = process.cpuUsage() (user+system) of both over the measured runs; peak RSS = resourceUsage().maxRSS of each process over the case (warm-up included).',
+    'each transport runs as a server process and a client process per case; CPU = process.cpuUsage() (user+system) of both over the measured runs; page faults = resourceUsage().minorPageFault of each over the measured runs, per MiB moved; peak RSS = resourceUsage().maxRSS of each process over the case (warm-up included).',
     ...(o.quick ? ['--quick: small sizes and short warm-ups (JIT not settled): a smoke run, not a measurement.'] : []),
     `spdy3 and spdy-transport run with their default options${tuned.length ? ', except:' : o.defaults ? ' (--defaults: nothing tuned).' : '.'}`,
     ...tuned.map((t) => `tuned: ${t}`),
