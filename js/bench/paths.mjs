@@ -23,10 +23,10 @@ import { createRequire } from 'node:module';
 import { median, MiB, GiB } from './common.mjs';
 
 const require = createRequire(import.meta.url);
+const { slabReads } = require('../lib/reads.js');
 const WRITE = 64 * 1024;
-/** Client socket reads: READ bytes each, in SLAB-byte slabs (lib/reads.js). */
+/** Client socket reads: at most READ bytes each (Node's own reads ask for 64 KiB). */
 const READ = 64 * 1024;
-const SLAB = 256 * 1024;
 
 function args(argv) {
   const o = { path: 'both', streams: 1, rounds: 7, variant: null };
@@ -89,23 +89,19 @@ async function recordServerOutput(spdy3, streams, total) {
 }
 
 /**
- * `wire` cut into READ-byte reads as a client socket of the package delivers them: each
- * the next region of a SLAB-byte slab (lib/reads.js), never a slice of one huge buffer
- * (which a reader's views must not pin, so its payloads would be copied).
+ * `wire` cut into READ-byte reads as a client socket of the package delivers them: through
+ * lib/reads.js, each the next region of a slab (never a slice of one huge buffer, which a
+ * reader's views must not pin, so its payloads would be copied).
  */
-function slabReads(wire) {
+function replayReads(wire) {
   const reads = [];
-  let slab = null;
-  let at = 0;
-  for (let from = 0; from < wire.length; from += READ) {
-    const read = wire.subarray(from, from + READ);
-    if (slab === null || SLAB - at < read.length) {
-      slab = Buffer.allocUnsafeSlow(SLAB);
-      at = 0;
-    }
-    reads.push(slab.subarray(at, at + read.length));
-    read.copy(slab, at);
-    at += read.length;
+  const slabs = slabReads();
+  slabs.attach((chunk) => reads.push(chunk));
+  for (let from = 0; from < wire.length;) {
+    const region = slabs.onread.buffer();
+    const n = wire.copy(region, 0, from, from + Math.min(READ, region.length));
+    slabs.onread.callback(n, region);
+    from += n;
   }
   return reads;
 }
@@ -172,7 +168,7 @@ async function main() {
     for (const [name, spdy3] of builds) {
       if (path === 'receive') {
         const wire = await recordServerOutput(spdy3, o.streams, 256 * MiB);
-        inputs.set(name, slabReads(wire));
+        inputs.set(name, replayReads(wire));
       } else {
         inputs.set(name, await recordRequest(spdy3));
       }

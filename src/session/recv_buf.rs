@@ -62,8 +62,8 @@ impl RecvBuf {
 
     /// Appends a payload the caller holds apart from the input buffer: kept exactly as
     /// given (it may stand in for bytes kept elsewhere, so it is never copied) and pinning
-    /// no input block. What it keeps alive is the caller's to bound (the Node package pins
-    /// a socket chunk only for payloads of at least a quarter of it).
+    /// no input block. What it keeps alive is the caller's to bound (the Node package's
+    /// rule is in `src/wasm/delivery.rs`: a view pins at most about 64 times itself).
     pub fn push_as_given(&mut self, payload: Bytes) {
         self.len += payload.len();
         self.freeze_tail();

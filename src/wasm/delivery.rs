@@ -14,7 +14,6 @@
 
 use bytes::Bytes;
 use js_sys::{ArrayBuffer, DataView, Uint8Array};
-use wasm_bindgen::JsCast;
 
 use crate::frame::{FrameHead, FrameKind, HEAD_LEN};
 
@@ -47,11 +46,12 @@ pub(super) struct Heads {
 }
 
 impl Heads {
-    pub fn new(chunk: &Uint8Array) -> Heads {
+    /// The heads of `chunk`, a view of `buffer` (its `ArrayBuffer`, which the caller has
+    /// at hand).
+    pub fn new(chunk: &Uint8Array, buffer: &ArrayBuffer) -> Heads {
         let len = chunk.length() as usize;
-        let buffer: ArrayBuffer = chunk.buffer().unchecked_into();
         Heads {
-            view: DataView::new(&buffer, chunk.byte_offset() as usize, len),
+            view: DataView::new(buffer, chunk.byte_offset() as usize, len),
             len,
         }
     }

@@ -205,7 +205,8 @@ impl WasmSession {
         let t = now(now_ms);
         let len = chunk.length() as usize;
         let min_view = delivery::min_view(len);
-        let min_piece = delivery::min_piece(chunk.buffer().byte_length() as usize);
+        let buffer = chunk.buffer();
+        let min_piece = delivery::min_piece(buffer.byte_length() as usize);
         let mut heads: Option<delivery::Heads> = None;
         let mut at = 0;
         // Once the session has ended (its GOAWAY may still be queued) the rest is moot.
@@ -225,7 +226,7 @@ impl WasmSession {
                     at += step;
                     continue;
                 }
-                let heads = heads.get_or_insert_with(|| delivery::Heads::new(chunk));
+                let heads = heads.get_or_insert_with(|| delivery::Heads::new(chunk, &buffer));
                 let (span, head) = heads.copy_span(at, min_view);
                 let step = wanted.max(span).min(len - at);
                 if step == HEAD_LEN {
