@@ -1,9 +1,9 @@
 // Benchmark: spdy3 against node-spdy's engine (spdy-transport, SPDY/3.1) and a raw
 // net.Socket baseline, in one run on loopback. Not a test: nothing is asserted.
 //
-//   node bench/run.mjs [--quick] [--runs N] [--json FILE] [--markdown] [--svg FILE]
-//                      [--cases bulk,multi,rr,churn] [--transports raw,spdy3,spdy-transport]
-//                      [--cpu-prof DIR]
+//   node bench/run.mjs [--quick] [--runs N] [--settle MIB] [--json FILE] [--markdown]
+//                      [--svg FILE] [--cases bulk,multi,rr,churn]
+//                      [--transports raw,spdy3,spdy-transport] [--cpu-prof DIR]
 //
 // Cases: 1. bulk: one stream, 256 MiB download (MB/s); 2. multi: 16 concurrent 16 MiB
 // streams (aggregate MB/s); 3. rr: 1 KiB GETs, 100 in flight (req/s); 4. churn: open, read
@@ -12,9 +12,9 @@
 //
 // Every transport runs as two child processes per case (bench/child.mjs: server, client),
 // so CPU and memory are attributed to one side of one transport. Each pair warms up
-// (checking every byte), then makes one unrecorded run of the measured plan (in turn with
-// the other transports) before the measured runs; runs alternate between transports and
-// each case reports the median of N. A pair that stops making progress is reported as
+// (checking every byte), then settles: unrecorded runs of the measured plan (in turn with
+// the other transports) until it has moved 1 GiB (--settle), at least one run. Then the
+// measured runs alternate between transports and each case reports the median of N. A pair that stops making progress is reported as
 // "stalled" and the run goes on.
 
 import { fork } from 'node:child_process';
@@ -31,6 +31,8 @@ const CHILD = fileURLToPath(new URL('./child.mjs', import.meta.url));
 const USAGE = `usage: node bench/run.mjs [options]
   --quick              small sizes, one run: a smoke run of about 10 s
   --runs N             measured runs per case and transport (default 3; 1 with --quick)
+  --settle MIB         before them, unrecorded runs until each transport has moved this
+                       much (default 1024; at least one run; none with --quick)
   --json FILE          write the results as JSON
   --markdown           print a Markdown table instead of the text table
   --svg FILE           write an SVG bar chart of throughput relative to raw net
@@ -44,7 +46,7 @@ environment:
   SPDY3_BENCH_VARIANT_PACKAGE=DIR  the same with the spdy3 package in DIR as the variant`;
 
 function parseArgs(argv) {
-  const o = { quick: false, runs: null, json: null, markdown: false, svg: null, cases: CASES,
+  const o = { quick: false, runs: null, settleMiB: 1024, json: null, markdown: false, svg: null, cases: CASES,
     transports: Object.keys(TRANSPORTS), cpuProf: null, defaults: false };
   const list = (s, known) => {
     const names = s.split(',').filter(Boolean);
@@ -57,6 +59,7 @@ function parseArgs(argv) {
     const value = () => (i + 1 < argv.length ? argv[++i] : usage(`${a} needs a value`));
     if (a === '--quick') o.quick = true;
     else if (a === '--runs') o.runs = Number(value());
+    else if (a === '--settle') o.settleMiB = Number(value());
     else if (a === '--json') o.json = value();
     else if (a === '--markdown') o.markdown = true;
     else if (a === '--svg') o.svg = value();
@@ -69,6 +72,7 @@ function parseArgs(argv) {
   }
   o.runs ??= o.quick ? 1 : 3;
   if (!(o.runs >= 1)) usage('--runs needs a number ≥ 1');
+  if (!(o.settleMiB >= 0)) usage('--settle needs a number ≥ 0');
   o.stallMs = o.quick ? 3000 : 10_000; // no progress this long: "stalled"
   o.runTimeoutMs = o.quick ? 30_000 : 180_000; // one run (or warm-up) longer: "timeout"
   return o;
@@ -224,10 +228,9 @@ async function runCase(caseName, o) {
     }
   }));
   pairs.sort((a, b) => o.transports.indexOf(a.name) - o.transports.indexOf(b.name));
-  // Then one run of the measured plan each, in turn, not recorded: the warm-ups ran all at
-  // once with every byte checked, and the first run after them was two to three times
-  // slower than the rest for every transport (its JIT still settling). Not with --quick.
-  for (let i = o.quick ? 0 : -1; i < o.runs; i++) {
+  // Then unrecorded runs of the measured plan, in turn (settleRuns). Not with --quick.
+  const settle = o.quick ? 0 : settleRuns(caseName, o.settleMiB);
+  for (let i = -settle; i < o.runs; i++) {
     // Rotate the order, so that no transport always runs first.
     for (const pair of rotate(pairs, Math.max(i, 0))) {
       const res = results[pair.name];
@@ -248,6 +251,19 @@ async function runCase(caseName, o) {
   const p = plan(caseName, o.quick);
   if (p.size === Infinity) p.size = 'endless';
   return { ...describe(caseName, o.quick), plan: p, transports: results };
+}
+
+/**
+ * Unrecorded runs before the measured ones: enough for `settleMiB` of bodies in the byte
+ * cases (at least one). The warm-ups run all at once with every byte checked; after them
+ * spdy3's CPU per GiB kept falling for about 1 GiB (its JIT and wasm tiers, the session's
+ * windows), from 0.56 to 0.40-0.47 s/GiB on its client in a 10-run bulk case, while raw
+ * net's showed no trend. The other cases move little data: one run each.
+ */
+function settleRuns(caseName, settleMiB) {
+  const p = plan(caseName, false);
+  if (caseName !== 'bulk' && caseName !== 'multi') return 1;
+  return Math.max(1, Math.ceil((settleMiB * MiB) / (p.size * p.count)));
 }
 
 const rotate = (list, k) => list.slice(k % list.length).concat(list.slice(0, k % list.length));
@@ -276,6 +292,11 @@ function summarise(caseName, res) {
 
 // --- main --------------------------------------------------------------------------------------
 
+function settleNote(o) {
+  if (o.quick) return 'none with --quick';
+  return o.cases.map((c) => `${c} ${settleRuns(c, o.settleMiB)}`).join(', ');
+}
+
 function notes(o) {
   const tuned = TUNING.filter((t) => !o.defaults && o.transports.includes(t.transport))
     .map((t) => ({ ...t, cases: t.cases.filter((c) => o.cases.includes(c)) }))
@@ -283,7 +304,7 @@ function notes(o) {
     .map((t) => `${t.why} [${t.cases.join(', ')}]`);
   return [
     'MB = 10^6 bytes; KiB/MiB/GiB are binary. Figures are medians of the runs (min–max in brackets).',
-    'servers write 64 KiB chunks, waiting for \'drain\' when write() returns false; clients read in flowing mode (\'data\'); bodies are checked (every byte during warm-up, first and last byte of each chunk after); after the warm-up, each transport makes one unrecorded run of the measured plan.',
+    `servers write 64 KiB chunks, waiting for 'drain' when write() returns false; clients read in flowing mode ('data'); bodies are checked (every byte during warm-up, first and last byte of each chunk after); after the warm-up, each transport settles with unrecorded runs of the measured plan in turn (runs per case: ${settleNote(o)}).`,
     'high-water marks: spdy3 streams 64 KiB (its fixed value), spdy-transport streams 16 KiB (its default), raw net sockets set to 64 KiB; SPDY sockets keep Node\'s defaults.',
     'each transport runs as a server process and a client process per case; CPU = process.cpuUsage() (user+system) of both over the measured runs; page faults = resourceUsage().minorPageFault of each over the measured runs, per MiB moved; peak RSS = resourceUsage().maxRSS of each process over the case (warm-up included).',
     ...(o.quick ? ['--quick: small sizes and short warm-ups (JIT not settled): a smoke run, not a measurement.'] : []),
