@@ -6,9 +6,10 @@
 //
 // Needs the wasm32-unknown-unknown target and the wasm-bindgen CLI at the version Cargo.lock
 // pins (scripts/setup.sh installs both). Skips the work when the output is newer than every
-// source file.
+// source file. The core's JavaScript snippets (src/wasm/glue.rs) land in <dir>/snippets/;
+// for the nodejs target they are rewritten as CommonJS, which every Node 20 can require().
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -62,5 +63,31 @@ if (profile === 'release') cargoArgs.push('--release');
 run('cargo', cargoArgs);
 for (const { target, dir } of outputs) {
   mkdirSync(dir, { recursive: true });
+  // Snippet directories are named by a hash of their content: drop the old ones.
+  rmSync(join(dir, 'snippets'), { recursive: true, force: true });
   run('wasm-bindgen', ['--target', target, '--out-dir', dir, '--out-name', 'spdy3', wasm]);
+  if (target === 'nodejs') forEachFile(join(dir, 'snippets'), toCommonJs);
+}
+
+function forEachFile(path, fn) {
+  if (!existsSync(path)) return;
+  if (!statSync(path).isDirectory()) return fn(path);
+  for (const name of readdirSync(path)) forEachFile(join(path, name), fn);
+}
+
+/**
+ * Rewrites a snippet of `export function name(…)` declarations (all that src/wasm/glue.rs
+ * uses) as CommonJS; any other ES-module syntax fails the build rather than the require().
+ */
+function toCommonJs(file) {
+  const source = readFileSync(file, 'utf8');
+  const names = [];
+  const body = source.replace(/^export function (\w+)/gm, (_, name) => {
+    names.push(name);
+    return `function ${name}`;
+  });
+  if (/^\s*(export|import)\b/m.test(body)) {
+    throw new Error(`${file}: only \`export function\` declarations can be made CommonJS`);
+  }
+  writeFileSync(file, `'use strict';\n${body}\nmodule.exports = { ${names.join(', ')} };\n`);
 }

@@ -13,12 +13,12 @@
 //! may take less than a whole view).
 
 use bytes::Bytes;
-use js_sys::{ArrayBuffer, DataView, Uint8Array};
+use js_sys::{Array, Uint8Array};
 
 use crate::frame::{FrameHead, FrameKind, HEAD_LEN};
 
-use super::payloads::{map_placeholders, PayloadViews};
-use super::Allocator;
+use super::glue;
+use super::payloads::{map_placeholders, PayloadViews, Piece};
 
 /// Smallest payload piece handed out as a view of its chunk.
 pub(super) const MIN_VIEW: usize = 1024;
@@ -38,29 +38,23 @@ pub(super) fn min_piece(buffer_len: usize) -> usize {
     (buffer_len / 64).clamp(MIN_VIEW, MAX_MIN_PIECE)
 }
 
-/// A socket chunk's frame heads, read in place: two calls per head through a `DataView`
-/// rather than a copy.
-pub(super) struct Heads {
-    view: DataView,
+/// A socket chunk's frame heads, read in place: two calls per head rather than a copy.
+pub(super) struct Heads<'a> {
+    chunk: &'a Uint8Array,
     len: usize,
 }
 
-impl Heads {
-    /// The heads of `chunk`, a view of `buffer` (its `ArrayBuffer`, which the caller has
-    /// at hand).
-    pub fn new(chunk: &Uint8Array, buffer: &ArrayBuffer) -> Heads {
-        let len = chunk.length() as usize;
-        Heads {
-            view: DataView::new(buffer, chunk.byte_offset() as usize, len),
-            len,
-        }
+impl<'a> Heads<'a> {
+    /// The heads of `chunk`, `len` bytes long.
+    pub fn new(chunk: &'a Uint8Array, len: usize) -> Heads<'a> {
+        Heads { chunk, len }
     }
 
     /// The 8 bytes at `at` (which must be at least 8 before the end).
     fn head(&self, at: usize) -> [u8; HEAD_LEN] {
         let mut raw = [0u8; HEAD_LEN];
-        raw[..4].copy_from_slice(&self.view.get_uint32(at).to_be_bytes());
-        raw[4..].copy_from_slice(&self.view.get_uint32(at + 4).to_be_bytes());
+        raw[..4].copy_from_slice(&glue::head_word(self.chunk, at as u32).to_be_bytes());
+        raw[4..].copy_from_slice(&glue::head_word(self.chunk, at as u32 + 4).to_be_bytes());
         raw
     }
 
@@ -88,21 +82,47 @@ impl Heads {
     }
 }
 
-/// Emits stream `id`'s reads, in order, as arrays: placeholders as the views `received`
-/// holds for them, runs of other pieces copied by `alloc` into one array each.
-pub(super) fn arrays(
+/// Appends stream `id`'s reads, in order, to the array at the end of `result` (an
+/// `EV_DATA` event): placeholders as views of the chunks `received` holds for them, runs
+/// of other pieces copied into one new array each (`allocate`).
+pub(super) fn append_data(
+    result: &Array,
     id: u32,
     pieces: &[Bytes],
     received: &mut PayloadViews,
-    alloc: &Allocator,
-    mut emit: impl FnMut(Uint8Array),
+    allocate: impl Fn(usize) -> Uint8Array,
 ) {
-    let views = |_: usize, piece: &Bytes, emit: &mut dyn FnMut(Uint8Array)| {
-        let taken = received.take(id, piece.len() as u32, emit);
+    let views = |_: usize, piece: &Bytes, emit: &mut dyn FnMut(Piece<'_>)| {
+        let taken = received.take(id, piece.len() as u32, &mut |data, start, end| {
+            emit(Piece::View(data, start, end))
+        });
         debug_assert!(
             taken.is_some(),
             "stream {id}: session and received views disagree"
         );
     };
-    map_placeholders(pieces, |c, n| alloc.concat(c, n), views, &mut emit);
+    map_placeholders(pieces, views, &mut |piece| match piece {
+        Piece::View(data, start, end) => glue::push_view_to_last(result, data, start, end),
+        Piece::Copied(run, len) => glue::push_to_last(result, &copied(run, len, &allocate)),
+    });
+}
+
+/// `chunks` (holding `len` bytes in all) as one new array: one copy per chunk.
+pub(super) fn copied(
+    chunks: &[Bytes],
+    len: usize,
+    allocate: impl Fn(usize) -> Uint8Array,
+) -> Uint8Array {
+    let out = allocate(len);
+    if let [only] = chunks {
+        out.copy_from(only);
+        return out;
+    }
+    let mut at = 0u32;
+    for chunk in chunks {
+        let end = at + chunk.len() as u32;
+        out.subarray(at, end).copy_from(chunk);
+        at = end;
+    }
+    out
 }

@@ -22,12 +22,13 @@ use std::vec::Vec;
 
 mod convert;
 mod delivery;
+mod glue;
 mod inspect;
 mod payloads;
 
 pub use inspect::FrameInspector;
 
-use std::collections::HashSet;
+use std::collections::BTreeSet;
 
 use bytes::Bytes;
 use js_sys::{Array, Uint8Array};
@@ -97,32 +98,7 @@ struct Allocator(Option<js_sys::Function>);
 
 impl Allocator {
     fn array(&self, len: usize) -> Uint8Array {
-        if let Some(f) = &self.0 {
-            if let Ok(v) = f.call1(&JsValue::NULL, &JsValue::from(len as u32)) {
-                if let Ok(a) = v.dyn_into::<Uint8Array>() {
-                    if a.length() as usize == len {
-                        return a;
-                    }
-                }
-            }
-        }
-        Uint8Array::new_with_length(len as u32)
-    }
-
-    /// `chunks` (holding `len` bytes in all) as one new array: one copy.
-    fn concat(&self, chunks: &[Bytes], len: usize) -> Uint8Array {
-        let out = self.array(len);
-        if let [only] = chunks {
-            out.copy_from(only);
-            return out;
-        }
-        let mut at = 0u32;
-        for chunk in chunks {
-            let end = at + chunk.len() as u32;
-            out.subarray(at, end).copy_from(chunk);
-            at = end;
-        }
-        out
+        glue::allocate(self.0.as_ref(), len as u32)
     }
 }
 
@@ -132,9 +108,9 @@ impl Allocator {
 pub struct WasmSession {
     session: Session,
     /// Streams whose JavaScript reader wants data (push returned true / `_read` called).
-    reading: HashSet<u32>,
+    reading: BTreeSet<u32>,
     /// Streams with data (or their end) waiting to be read.
-    readable: HashSet<u32>,
+    readable: BTreeSet<u32>,
     /// Scratch list for one stream's reads in `deliver`.
     reads: Vec<Bytes>,
     alloc: Allocator,
@@ -142,6 +118,8 @@ pub struct WasmSession {
     written: PayloadViews,
     /// Scratch list of written arrays wholly in one drain's output: `(stream, count)`.
     sent: Vec<(u32, u32)>,
+    /// Scratch buffer gathering the bytes of one drain's output that cross in one copy.
+    scratch: Vec<u8>,
     /// Received payloads left in the socket chunks that brought them, until read.
     received: PayloadViews,
     /// Output as an array of segments (held payloads uncopied) rather than one array.
@@ -179,11 +157,12 @@ impl WasmSession {
         let role = if server { Role::Server } else { Role::Client };
         Ok(WasmSession {
             session: Session::new(role, config, now(now_ms)),
-            reading: HashSet::new(),
-            readable: HashSet::new(),
+            reading: BTreeSet::new(),
+            readable: BTreeSet::new(),
             reads: Vec::new(),
             written: PayloadViews::default(),
             sent: Vec::new(),
+            scratch: Vec::new(),
             received: PayloadViews::default(),
             output_budget: convert::size(&options, "maxOutput")
                 .filter(|&n| n >= 1)
@@ -205,8 +184,7 @@ impl WasmSession {
         let t = now(now_ms);
         let len = chunk.length() as usize;
         let min_view = delivery::min_view(len);
-        let buffer = chunk.buffer();
-        let min_piece = delivery::min_piece(buffer.byte_length() as usize);
+        let min_piece = delivery::min_piece(glue::buffer_length(chunk) as usize);
         let mut heads: Option<delivery::Heads> = None;
         let mut at = 0;
         // Once the session has ended (its GOAWAY may still be queued) the rest is moot.
@@ -226,7 +204,7 @@ impl WasmSession {
                     at += step;
                     continue;
                 }
-                let heads = heads.get_or_insert_with(|| delivery::Heads::new(chunk, &buffer));
+                let heads = heads.get_or_insert_with(|| delivery::Heads::new(chunk, len));
                 let (span, head) = heads.copy_span(at, min_view);
                 let step = wanted.max(span).min(len - at);
                 if step == HEAD_LEN {
@@ -321,10 +299,7 @@ impl WasmSession {
 
     /// Runs the call protocol once: events (with wanted data read), output, timer.
     pub fn drain(&mut self, now_ms: f64) -> Array {
-        let result = Array::new();
-        result.push(&JsValue::UNDEFINED);
-        result.push(&JsValue::from(-1));
-        result.push(&JsValue::TRUE);
+        let result = glue::new_result();
         self.session.handle_timeout(now(now_ms));
         while let Some(event) = self.session.poll_event() {
             self.push_event(&result, event);
@@ -348,18 +323,21 @@ impl WasmSession {
                     .poll_transmit_chunks(now(now_ms), &mut self.out, self.output_budget);
             if n > 0 {
                 let alloc = &self.alloc;
-                let segments =
-                    payloads::segments(&self.out, &mut self.written, &mut self.sent, |c, len| {
-                        alloc.concat(c, len)
-                    });
+                let segments = payloads::segments(
+                    &self.out,
+                    &mut self.written,
+                    &mut self.sent,
+                    &mut self.scratch,
+                    |len| alloc.array(len),
+                );
                 let output: JsValue = if self.segmented {
-                    payloads::to_array(segments).into()
+                    segments.into()
                 } else {
                     payloads::joined(segments, |len| alloc.array(len)).into()
                 };
                 result.set(0, output);
                 for (id, count) in self.sent.drain(..) {
-                    result.push(&Array::of3(&EV_SENT.into(), &id.into(), &count.into()).into());
+                    glue::push_event3(&result, EV_SENT, id, count);
                 }
             }
             self.out.clear();
@@ -367,7 +345,9 @@ impl WasmSession {
         if let Some(t) = self.session.poll_timeout() {
             result.set(1, JsValue::from(t.0 as f64));
         }
-        result.set(2, JsValue::from_bool(self.session.wants_input()));
+        if !self.session.wants_input() {
+            result.set(2, JsValue::FALSE);
+        }
         result
     }
 
@@ -446,7 +426,10 @@ impl WasmSession {
                 }
                 return;
             }
-            Event::Writable { stream_id } => ev(&[EV_WRITABLE.into(), stream_id.into()]),
+            Event::Writable { stream_id } => {
+                glue::push_event2(result, EV_WRITABLE, stream_id);
+                return;
+            }
             Event::StreamReset { stream_id, error } => {
                 // Data that came before the reset goes to a reader that wants it; the rest
                 // is dropped with the stream.
@@ -466,9 +449,13 @@ impl WasmSession {
                 self.received.forget(stream_id);
                 self.reading.remove(&stream_id);
                 self.readable.remove(&stream_id);
-                ev(&[EV_STREAM_CLOSED.into(), stream_id.into()])
+                glue::push_event2(result, EV_STREAM_CLOSED, stream_id);
+                return;
             }
-            Event::CanOpenStreams => ev(&[EV_CAN_OPEN.into()]),
+            Event::CanOpenStreams => {
+                glue::push_event1(result, EV_CAN_OPEN);
+                return;
+            }
             Event::Settings(s) => {
                 let entries: Array = s
                     .entries
@@ -511,7 +498,7 @@ impl WasmSession {
         if self.session.stream_info(id).is_none_or(|i| i.unread == 0) {
             self.reading.remove(&id);
             self.readable.remove(&id);
-            result.push(&Array::of2(&EV_END.into(), &id.into()).into());
+            glue::push_event2(result, EV_END, id);
         }
     }
 
@@ -540,19 +527,17 @@ impl WasmSession {
             }
         }
         // One event for everything read: crossings to JavaScript are per event.
-        let mut event: Option<Array> = None;
-        delivery::arrays(id, &chunks, &mut self.received, &self.alloc, |data| {
-            event
-                .get_or_insert_with(|| Array::of2(&EV_DATA.into(), &id.into()))
-                .push(&data);
-        });
-        if let Some(event) = event {
-            result.push(&event);
+        if chunks.iter().any(|c| !c.is_empty()) {
+            glue::push_event2(result, EV_DATA, id);
+            let alloc = &self.alloc;
+            delivery::append_data(result, id, &chunks, &mut self.received, |len| {
+                alloc.array(len)
+            });
         }
         chunks.clear();
         self.reads = chunks;
         if ended {
-            result.push(&Array::of2(&EV_END.into(), &id.into()).into());
+            glue::push_event2(result, EV_END, id);
         }
     }
 

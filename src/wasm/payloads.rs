@@ -7,11 +7,14 @@
 //! when receiving) the same number of bytes is taken from the stream's queue as subarrays:
 //! the socket gets the writer's own bytes and the reader the socket's, uncopied.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::vec::Vec;
 
 use bytes::Bytes;
 use js_sys::{Array, Uint8Array};
+use wasm_bindgen::JsCast;
+
+use super::glue;
 
 /// Largest placeholder; longer payloads are given to the session as several.
 pub const PIECE: usize = 64 * 1024;
@@ -42,10 +45,13 @@ struct Held {
     end: u32,
 }
 
-/// The JavaScript payloads of each stream, in order.
+/// The JavaScript payloads of each stream, in order. A stream's queue stays (empty) until
+/// the stream is forgotten, so that a stream whose payloads come and go one at a time does
+/// not allocate a queue per payload. A B-tree rather than a hash map: stream ids are the
+/// peer's choice, and a B-tree has no worst case for them to pick.
 #[derive(Default)]
 pub struct PayloadViews {
-    streams: HashMap<u32, VecDeque<Held>>,
+    streams: BTreeMap<u32, VecDeque<Held>>,
 }
 
 impl PayloadViews {
@@ -60,10 +66,16 @@ impl PayloadViews {
         }
     }
 
-    /// Takes the next `len` bytes of stream `id` and hands them to `emit` as subarrays, in
-    /// order. Returns how many queued arrays were wholly taken, or `None` if fewer than
-    /// `len` bytes were queued (never, unless the session and this queue disagree).
-    pub fn take(&mut self, id: u32, mut len: u32, emit: &mut dyn FnMut(Uint8Array)) -> Option<u32> {
+    /// Takes the next `len` bytes of stream `id` and hands them to `emit` as ranges of the
+    /// arrays that hold them (`data`, `start`, `end`), in order. Returns how many queued
+    /// arrays were wholly taken, or `None` if fewer than `len` bytes were queued (never,
+    /// unless the session and this queue disagree).
+    pub fn take(
+        &mut self,
+        id: u32,
+        mut len: u32,
+        emit: &mut dyn FnMut(&Uint8Array, u32, u32),
+    ) -> Option<u32> {
         if len == 0 {
             return Some(0);
         }
@@ -72,16 +84,13 @@ impl PayloadViews {
         while len > 0 {
             let front = queue.front_mut()?;
             let n = len.min(front.end - front.start);
-            emit(front.data.subarray(front.start, front.start + n));
+            emit(&front.data, front.start, front.start + n);
             front.start += n;
             len -= n;
             if front.start == front.end {
                 queue.pop_front();
                 finished += 1;
             }
-        }
-        if queue.is_empty() {
-            self.streams.remove(&id);
         }
         Some(finished)
     }
@@ -92,13 +101,21 @@ impl PayloadViews {
     }
 }
 
-/// Emits `chunks` as JavaScript arrays, in order: each run of real bytes copied by `copy`
-/// into one array, each placeholder as the views `views(index, placeholder, emit)` emits.
+/// A piece of received data or of the output on its way to JavaScript.
+pub enum Piece<'a> {
+    /// Bytes `start..end` of a JavaScript array, uncopied.
+    View(&'a Uint8Array, u32, u32),
+    /// A run of bytes the session produced or copied in (`len` bytes in all), to be copied
+    /// out.
+    Copied(&'a [Bytes], usize),
+}
+
+/// Hands `chunks` to `emit` in order: each run of real bytes as one [`Piece::Copied`], each
+/// placeholder as the views `views(index, placeholder, emit)` emits.
 pub fn map_placeholders(
     chunks: &[Bytes],
-    copy: impl Fn(&[Bytes], usize) -> Uint8Array,
-    mut views: impl FnMut(usize, &Bytes, &mut dyn FnMut(Uint8Array)),
-    emit: &mut dyn FnMut(Uint8Array),
+    mut views: impl FnMut(usize, &Bytes, &mut dyn FnMut(Piece<'_>)),
+    emit: &mut dyn FnMut(Piece<'_>),
 ) {
     let mut run_start = 0;
     let mut run_len = 0;
@@ -108,33 +125,48 @@ pub fn map_placeholders(
             continue;
         }
         if run_len > 0 {
-            emit(copy(&chunks[run_start..i], run_len));
+            emit(Piece::Copied(&chunks[run_start..i], run_len));
         }
         views(i, chunk, emit);
         run_start = i + 1;
         run_len = 0;
     }
     if run_len > 0 {
-        emit(copy(&chunks[run_start..], run_len));
+        emit(Piece::Copied(&chunks[run_start..], run_len));
     }
 }
 
-/// The output of one drain as JavaScript arrays, in order: bytes the session produced
-/// (heads, control frames) copied out through `copy`, and written payloads as views.
-/// `sent` gets `(stream, arrays)` for the written arrays wholly in this output.
+/// The output of one drain as a JavaScript array of segments, in order: the bytes the
+/// session produced (heads, control frames) copied out into one new array (`allocate`)
+/// that the segments are views of, and written payloads as views of the writers' arrays.
+/// `scratch` is where the produced bytes are gathered first, so that they cross in one
+/// copy. `sent` gets `(stream, arrays)` for the written arrays wholly in this output.
 pub fn segments(
     chunks: &[Bytes],
     written: &mut PayloadViews,
     sent: &mut Vec<(u32, u32)>,
-    copy: impl Fn(&[Bytes], usize) -> Uint8Array,
-) -> Vec<Uint8Array> {
-    let mut out = Vec::new();
-    let views = |i: usize, chunk: &Bytes, emit: &mut dyn FnMut(Uint8Array)| {
+    scratch: &mut Vec<u8>,
+    allocate: impl Fn(usize) -> Uint8Array,
+) -> Array {
+    scratch.clear();
+    for chunk in chunks.iter().filter(|c| !is_placeholder(c)) {
+        scratch.extend_from_slice(chunk);
+    }
+    let produced = (!scratch.is_empty()).then(|| {
+        let array = allocate(scratch.len());
+        array.copy_from(scratch);
+        array
+    });
+    let out = glue::new_list();
+    let mut at = 0u32;
+    let views = |i: usize, chunk: &Bytes, emit: &mut dyn FnMut(Piece<'_>)| {
         // The DATA head is the chunk just before its payload.
         let id = chunks[..i].last().filter(|h| h.len() == 8).map_or(0, |h| {
             u32::from_be_bytes([h[0], h[1], h[2], h[3]]) & 0x7fff_ffff
         });
-        let taken = written.take(id, chunk.len() as u32, emit);
+        let taken = written.take(id, chunk.len() as u32, &mut |data, start, end| {
+            emit(Piece::View(data, start, end))
+        });
         debug_assert!(
             taken.is_some(),
             "stream {id}: session and held payloads disagree"
@@ -145,26 +177,31 @@ pub fn segments(
             (_, n) => sent.push((id, n)),
         }
     };
-    map_placeholders(chunks, copy, views, &mut |a| out.push(a));
+    map_placeholders(chunks, views, &mut |piece| match piece {
+        Piece::View(data, start, end) => glue::push_view(&out, data, start, end),
+        Piece::Copied(_, len) => {
+            let end = at + len as u32;
+            if let Some(produced) = &produced {
+                glue::push_view(&out, produced, at, end);
+            }
+            at = end;
+        }
+    });
     out
 }
 
 /// Segments as one array (for callers that want a single buffer).
-pub fn joined(segments: Vec<Uint8Array>, alloc: impl Fn(usize) -> Uint8Array) -> Uint8Array {
-    if segments.len() == 1 {
-        return segments.into_iter().next().expect("one segment");
+pub fn joined(segments: Array, allocate: impl Fn(usize) -> Uint8Array) -> Uint8Array {
+    if segments.length() == 1 {
+        return segments.get(0).unchecked_into();
     }
-    let total: u32 = segments.iter().map(|s| s.length()).sum();
-    let out = alloc(total as usize);
+    let parts: Vec<Uint8Array> = segments.iter().map(|s| s.unchecked_into()).collect();
+    let total: u32 = parts.iter().map(|s| s.length()).sum();
+    let out = allocate(total as usize);
     let mut at = 0;
-    for s in &segments {
+    for s in &parts {
         out.set(s, at);
         at += s.length();
     }
     out
-}
-
-/// Segments as a JavaScript array.
-pub fn to_array(segments: Vec<Uint8Array>) -> Array {
-    segments.into_iter().collect()
 }
