@@ -227,7 +227,7 @@ export interface ConnectOptions extends SessionOptions, tls.ConnectionOptions {
   createConnection?: (url: URL, options: ConnectOptions) => Duplex;
   /**
    * TCP and TLS sockets that connect() opens read into shared slabs of this many bytes
-   * (net.Socket's `onread`), sparing a fresh allocation per read. Default 256 KiB; 0 keeps
+   * (net.Socket's `onread`), sparing a fresh allocation per read. Default 1 MiB; 0 keeps
    * Node's own reads. Received data is handed out as views of these slabs.
    */
   readSlabSize?: number;

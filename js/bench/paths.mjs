@@ -6,9 +6,9 @@
 //                        [--variant DIR]
 //
 // receive: a server session's output for N streams × (256 MiB / N), recorded once, is
-//   replayed into a fresh client session over an in-memory socket in 64 KiB reads, each the
-//   next region of a 256 KiB slab (what the client's socket reads deliver, lib/reads.js),
-//   every stream read in flowing mode. CPU of the replay.
+//   replayed into a fresh client session over an in-memory socket in 256 KiB reads, each
+//   the next quarter of a 1 MiB slab (what the client's socket reads deliver,
+//   lib/reads.js), every stream read in flowing mode. CPU of the replay.
 // send:    a server session on an in-memory socket whose writes complete at once (a socket
 //   with room) writes 512 MiB on one stream in 64 KiB writes. CPU of the writes.
 //
@@ -25,8 +25,6 @@ import { median, MiB, GiB } from './common.mjs';
 const require = createRequire(import.meta.url);
 const { slabReads } = require('../lib/reads.js');
 const WRITE = 64 * 1024;
-/** Client socket reads: at most READ bytes each (Node's own reads ask for 64 KiB). */
-const READ = 64 * 1024;
 
 function args(argv) {
   const o = { path: 'both', streams: 1, rounds: 7, variant: null };
@@ -89,7 +87,7 @@ async function recordServerOutput(spdy3, streams, total) {
 }
 
 /**
- * `wire` cut into READ-byte reads as a client socket of the package delivers them: through
+ * `wire` cut into reads as a client socket of the package delivers them: through
  * lib/reads.js, each the next region of a slab (never a slice of one huge buffer, which a
  * reader's views must not pin, so its payloads would be copied).
  */
@@ -99,7 +97,7 @@ function replayReads(wire) {
   slabs.attach((chunk) => reads.push(chunk));
   for (let from = 0; from < wire.length;) {
     const region = slabs.onread.buffer();
-    const n = wire.copy(region, 0, from, from + Math.min(READ, region.length));
+    const n = wire.copy(region, 0, from, from + region.length);
     slabs.onread.callback(n, region);
     from += n;
   }

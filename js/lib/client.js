@@ -75,7 +75,7 @@ class ClientSession extends SpdySession {
  * `https://host:port` (TLS, ALPN `spdy/3.1`). Options: session options (lib/options.js),
  * TLS options for https, `socket` (a connected Duplex) or `createConnection(url, options)`,
  * and `readSlabSize`: the TCP and TLS sockets it opens read into shared slabs of this many
- * bytes (lib/reads.js; default 256 KiB, 0 for Node's own reads).
+ * bytes (lib/reads.js; default 1 MiB, 0 for Node's own reads).
  */
 function connect(authority, options, listener) {
   if (typeof options === 'function') {

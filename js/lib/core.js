@@ -64,6 +64,7 @@ const CLOSED_CORE = Object.freeze({
   ...Object.fromEntries(['reset', 'pause', 'resume', 'goaway', 'close', 'pauseOutput', 'free']
     .map((name) => [name, () => {}])),
   hasPendingOutput: () => false,
+  inputKept: () => false,
   canOpen: () => false,
   isClosed: () => true,
   sendCapacity: () => 0,

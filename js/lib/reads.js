@@ -2,27 +2,34 @@
 // Socket reads into slabs: the `onread` option of net.Socket. Node's own reads each fill a
 // freshly allocated 64 KiB buffer, which the C allocator hands back and forth with the
 // kernel as the garbage collector frees them: page faults on a large share of the bytes
-// read. Here successive reads fill one larger slab until it is nearly used up, then a new
-// one; a slab is never written twice, so the subarrays handed to stream readers (views of
-// the chunk that brought them, see src/wasm/delivery.rs) stay valid for as long as they
-// are held. Bypassing the socket's own Readable also saves a 'data' event per read.
+// read. Here successive reads fill one larger slab until it is nearly used up. A slab that
+// readers may hold views of (the chunks the core kept, see src/wasm/delivery.rs) is never
+// written again, so those views stay valid for as long as they are held; the next reads go
+// to a new slab. A slab of which nothing was kept (small payloads, which the core copies)
+// is read into again from its start, so request/answer traffic keeps reusing the same warm
+// memory. Bypassing the socket's own Readable also saves a 'data' event per read.
 
-/** Default slab size; 0 keeps Node's own reads. */
-const SLAB_SIZE = 256 * 1024;
-/** Most bytes one read asks for (Node's own reads ask for 64 KiB). */
-const READ_SIZE = 64 * 1024;
+/**
+ * Default slab size; 0 keeps Node's own reads. Each read asks for a quarter of it: 256 KiB,
+ * where Node's own reads ask for 64 KiB. Data waiting in bulk costs less per byte in fewer,
+ * larger reads (the read callback, the core's input call and its events are per read).
+ */
+const SLAB_SIZE = 1024 * 1024;
 
 /**
  * An `onread` option for net.connect() whose reads go to `input(chunk)` once attached
- * (reads made before that wait for it). `slabSize` is at least 4 KiB.
+ * (reads made before that wait for it). `input` returns false when nothing refers to the
+ * chunk any more (its memory may be read into again), true when something may. `slabSize`
+ * is at least 4 KiB; each read asks for a quarter of it.
  * @returns {{onread: {buffer: () => Buffer, callback: (n: number, buf: Buffer) => void},
- *   attach(input: (chunk: Buffer) => void): void}}
+ *   attach(input: (chunk: Buffer) => boolean): void}}
  */
 function slabReads(slabSize = SLAB_SIZE) {
   const size = Math.max(4096, slabSize);
-  const read = Math.min(READ_SIZE, size);
+  const read = Math.floor(size / 4);
   let slab = null;
   let at = 0;
+  let kept = false; // some chunk of this slab may still be referred to
   let input = null;
   let early = [];
   return {
@@ -32,15 +39,21 @@ function slabReads(slabSize = SLAB_SIZE) {
         if (slab === null || size - at < read / 4) {
           slab = Buffer.allocUnsafeSlow(size);
           at = 0;
+          kept = false;
         }
         return slab.subarray(at, Math.min(size, at + read));
       },
       // `buf` is the last buffer() answer, its first `n` bytes read.
       callback(n, buf) {
-        at += n;
         const chunk = buf.subarray(0, n);
-        if (input) input(chunk);
-        else early.push(chunk);
+        let keep = true;
+        try {
+          if (input) keep = input(chunk) !== false;
+          else early.push(chunk);
+        } finally {
+          if (keep) kept = true;
+          at = kept ? at + n : 0;
+        }
         // Never false: the session pauses and resumes the socket itself.
       },
     },

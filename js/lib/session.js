@@ -83,10 +83,21 @@ class SpdySession extends EventEmitter {
 
   // --- the call protocol ----------------------------------------------------------------
 
+  /**
+   * Feeds a chunk of socket bytes to the core. Returns false when the core kept no view of
+   * it, so that its memory may be read into again (lib/reads.js); true when it did, or
+   * when the chunk waits its turn (see _run).
+   */
   _input(chunk) {
-    if (this.destroyed) return;
+    if (this.destroyed) return false;
     this._touch();
-    this._run(() => this._core.input(chunk, now()));
+    let kept = true;
+    this._run(() => {
+      const result = this._core.input(chunk, now());
+      kept = this._core.inputKept();
+      return result;
+    });
+    return kept;
   }
 
   _eof() {

@@ -9,7 +9,7 @@ const { once } = require('node:events');
 const fs = require('node:fs');
 const path = require('node:path');
 const spdy3 = require('..');
-const { slabReads } = require('../lib/reads');
+const { slabReads, SLAB_SIZE } = require('../lib/reads');
 const { within, listen } = require('./helpers');
 
 test('slab reads: successive regions follow each other, a new slab when one is nearly full', () => {
@@ -23,7 +23,10 @@ test('slab reads: successive regions follow each other, a new slab when one is n
     reads.onread.callback(n, buf);
   };
   read(100); // before attach: kept for the sink
-  reads.attach((chunk) => got.push(chunk));
+  reads.attach((chunk) => {
+    got.push(chunk);
+    return true; // kept: its bytes must stay
+  });
   assert.equal(got.length, 1);
   for (const n of [65536, 65536, 65536, 30000, 20000]) read(n);
   // 100 + 3 × 65,536 + 30,000 = 226,708: 35,436 left ≥ 16 KiB, so the 20,000 still fit.
@@ -41,6 +44,44 @@ test('slab reads: successive regions follow each other, a new slab when one is n
     assert.ok(chunk.every((b) => b === i + 1), `chunk ${i} intact`);
     if (i > 0 && i < 6) assert.equal(chunk.byteOffset, got[i - 1].byteOffset + got[i - 1].length);
   });
+});
+
+test('slab reads: a slab of which nothing was kept is read into again from its start', () => {
+  const reads = slabReads(256 * 1024);
+  const regions = [];
+  let keep = false;
+  reads.attach(() => keep);
+  const read = (n) => {
+    const buf = reads.onread.buffer();
+    regions.push(buf);
+    reads.onread.callback(Math.min(n, buf.length), buf);
+  };
+  for (let i = 0; i < 10; i++) read(65536); // nothing kept: the same memory every time
+  assert.ok(regions.every((r) => r.buffer === regions[0].buffer && r.byteOffset === 0));
+  keep = true;
+  read(1000); // kept: the slab moves on, and stays as it is from now on
+  keep = false;
+  read(2000);
+  read(3000);
+  assert.equal(regions[11].byteOffset, 1000);
+  assert.equal(regions[12].byteOffset, 3000);
+  assert.equal(regions[12].buffer, regions[0].buffer);
+  const last = () => regions[regions.length - 1];
+  for (let i = 0; last().buffer === regions[0].buffer; i++) {
+    assert.ok(i < 5, 'a new slab once this one is nearly full');
+    read(65536);
+  }
+  const fresh = last();
+  assert.notEqual(fresh.buffer, regions[0].buffer);
+  assert.equal(fresh.byteOffset, 0);
+  read(500);
+  assert.equal(last().byteOffset, 0, 'the new slab, unkept, is reused');
+  // A reader that throws leaves its chunk counted as kept.
+  reads.attach(() => { throw new Error('listener'); });
+  assert.throws(() => read(700));
+  reads.attach(() => false);
+  read(10);
+  assert.equal(last().byteOffset, 700);
 });
 
 /** Byte i of body `k`: a pattern that differs per body and per position. */
@@ -88,8 +129,9 @@ test('connect(): downloads read into slabs arrive intact while every chunk is he
   await within(once(client, 'connect'), 5000, 'connect');
   const sizes = [3 << 20, 1 << 20, 100000, 777];
   const all = await Promise.all(sizes.map((size, k) => download(client, k, size)));
-  // Large payloads are views of 256 KiB slabs (Node's own reads are 64 KiB buffers).
-  const views = all.flat().filter((c) => c.buffer.byteLength === 256 * 1024);
+  // Large payloads are views of slabs (Node's own reads are 64 KiB buffers).
+  const slab = (c) => c.buffer.byteLength === SLAB_SIZE || c.buffer.byteLength === SLAB_SIZE / 4;
+  const views = all.flat().filter(slab);
   const viewed = views.reduce((n, c) => n + c.length, 0);
   assert.ok(viewed > (3 << 20), `${viewed} bytes arrived as views of slabs`);
   client.destroy();
@@ -101,7 +143,7 @@ test('connect() over TLS: decrypted reads land in slabs too, intact', async () =
   const client = spdy3.connect(`https://localhost:${port}`, { ca: tlsFiles().cert });
   await within(once(client, 'connect'), 5000, 'connect');
   const chunks = await download(client, 3, 2 << 20);
-  const viewed = chunks.filter((c) => c.buffer.byteLength === 256 * 1024)
+  const viewed = chunks.filter((c) => [SLAB_SIZE, SLAB_SIZE / 4].includes(c.buffer.byteLength))
     .reduce((n, c) => n + c.length, 0);
   assert.ok(viewed > (1 << 20), `${viewed} bytes arrived as views of slabs`);
   client.destroy();

@@ -6,11 +6,11 @@
 //!
 //! A view keeps the whole buffer behind its chunk alive for as long as the application
 //! holds it: Node's own 64 KiB read buffer, or a larger slab that several reads share
-//! (`js/lib/reads.js`). So only payloads of at least a quarter of the chunk become views
-//! (a frame split between two chunks as a view of each), and only pieces of at least
-//! [`MIN_VIEW`] and a 64th of that buffer, or of [`MAX_MIN_PIECE`] ([`min_piece`]): a
-//! view of a buffer up to 1 MiB pins about 64 times its own size at most (a reader's read
-//! may take less than a whole view).
+//! (`js/lib/reads.js`). So only payloads of at least a quarter of the chunk or 16 KiB
+//! ([`min_view`]) become views (a frame split between two chunks as a view of each), and
+//! only pieces of at least [`MIN_VIEW`] and a 64th of that buffer, or of [`MAX_MIN_PIECE`]
+//! ([`min_piece`]): a view of a buffer up to 1 MiB pins about 64 times its own size at
+//! most (a reader's read may take less than a whole view).
 
 use bytes::Bytes;
 use js_sys::{Array, Uint8Array};
@@ -23,9 +23,14 @@ use super::payloads::{map_placeholders, PayloadViews, Piece};
 /// Smallest payload piece handed out as a view of its chunk.
 pub(super) const MIN_VIEW: usize = 1024;
 
-/// Smallest DATA payload handed out as views of a `chunk_len`-byte chunk.
+/// A DATA payload this large is worth views in a chunk of any size.
+pub(super) const MAX_MIN_VIEW: usize = 16 * 1024;
+
+/// Smallest DATA payload handed out as views of a `chunk_len`-byte chunk: a quarter of
+/// the chunk, at most [`MAX_MIN_VIEW`]. Smaller frames are copied together with the frames
+/// around them, which costs less than a view each.
 pub(super) fn min_view(chunk_len: usize) -> usize {
-    (chunk_len / 4).max(MIN_VIEW)
+    (chunk_len / 4).clamp(MIN_VIEW, MAX_MIN_VIEW)
 }
 
 /// A piece this large is worth a view of whatever buffer it lies in: one larger than

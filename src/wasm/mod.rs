@@ -83,7 +83,9 @@ pub const WRITE_SESSION_CLOSED: i32 = -2;
 
 /// Most bytes of one stream delivered per drain; the reader asks again (`resume`) when it
 /// wants more, so a JavaScript stream buffer never runs far beyond its high-water mark.
-const READ_BUDGET: usize = 64 * 1024;
+/// As much as one socket read of the Node package brings (`js/lib/reads.js`), so that a
+/// read's data needs no second drain.
+const READ_BUDGET: usize = 256 * 1024;
 
 /// Input copies up to this long are read byte by byte rather than through a subarray.
 const SMALL_COPY: usize = 16;
@@ -130,6 +132,8 @@ pub struct WasmSession {
     output_budget: usize,
     /// Output chunks of one drain (DATA payloads uncopied until they cross to JavaScript).
     out: Vec<Bytes>,
+    /// The last `input` kept views of its chunk for readers (see `inputKept`).
+    input_kept: bool,
     /// The transport cannot take more now: output stays in the session (and its send
     /// buffer pushes back on writers) until it can.
     output_paused: bool,
@@ -170,6 +174,7 @@ impl WasmSession {
             segmented: convert::flag(&options, "segments").unwrap_or(false),
             alloc: Allocator(convert::prop(&options, "allocate").and_then(|f| f.dyn_into().ok())),
             out: Vec::new(),
+            input_kept: false,
             output_paused: false,
             scheme: convert::text(&options, "scheme").unwrap_or_else(|| "http".into()),
             authority: convert::text(&options, "authority").unwrap_or_default(),
@@ -182,6 +187,7 @@ impl WasmSession {
     /// subarrays of it (see `delivery.rs`).
     pub fn input(&mut self, chunk: &Uint8Array, now_ms: f64) -> Array {
         let t = now(now_ms);
+        self.input_kept = false;
         let len = chunk.length() as usize;
         let min_view = delivery::min_view(len);
         let min_piece = delivery::min_piece(glue::buffer_length(chunk) as usize);
@@ -264,9 +270,11 @@ impl WasmSession {
         for piece in payloads::placeholders(n) {
             let k = piece.len();
             match self.session.handle_payload(piece, t) {
-                Ok(Some(id)) => self
-                    .received
-                    .hold(id, chunk, from as u32, (from + k) as u32),
+                Ok(Some(id)) => {
+                    self.input_kept = true;
+                    self.received
+                        .hold(id, chunk, from as u32, (from + k) as u32);
+                }
                 Ok(None) => {}
                 // The session no longer expects payload (an earlier piece ended it): the
                 // rest goes the ordinary way.
@@ -356,6 +364,14 @@ impl WasmSession {
     #[wasm_bindgen(js_name = pauseOutput)]
     pub fn pause_output(&mut self, paused: bool) {
         self.output_paused = paused;
+    }
+
+    /// True when the last `input` kept parts of its chunk, to hand readers as views. When it
+    /// kept none, nothing refers to the chunk any more and its memory may be read into
+    /// again.
+    #[wasm_bindgen(js_name = inputKept)]
+    pub fn input_kept(&self) -> bool {
+        self.input_kept
     }
 
     /// True when more output is waiting than one drain returned.
