@@ -10,23 +10,32 @@
 // memory. Bypassing the socket's own Readable also saves a 'data' event per read.
 
 /**
- * Default slab size; 0 keeps Node's own reads. Each read asks for a quarter of it: 256 KiB,
- * where Node's own reads ask for 64 KiB. Data waiting in bulk costs less per byte in fewer,
- * larger reads (the read callback, the core's input call and its events are per read).
+ * Default (largest) slab size; 0 keeps Node's own reads. Each read asks for a quarter of
+ * the slab it fills. A socket starts with slabs of a quarter of this size (256 KiB, reads
+ * of 64 KiB, as Node's own), so that many quiet sessions hold little memory, and moves to
+ * this size (reads of 256 KiB) once BULK_READS reads in a row came back full: data
+ * waiting in bulk costs less per byte in fewer, larger reads (the read callback, the
+ * core's input call and its events are per read). A read of under a quarter of its region
+ * moves it back, from its next slab.
  */
 const SLAB_SIZE = 1024 * 1024;
+/** Full reads in a row after which slabs are large. */
+const BULK_READS = 4;
 
 /**
  * An `onread` option for net.connect() whose reads go to `input(chunk)` once attached
  * (reads made before that wait for it). `input` returns false when nothing refers to the
  * chunk any more (its memory may be read into again), true when something may. `slabSize`
- * is at least 4 KiB; each read asks for a quarter of it.
+ * (the largest slab) is at least 4 KiB.
  * @returns {{onread: {buffer: () => Buffer, callback: (n: number, buf: Buffer) => void},
  *   attach(input: (chunk: Buffer) => boolean): void}}
  */
 function slabReads(slabSize = SLAB_SIZE) {
-  const size = Math.max(4096, slabSize);
-  const read = Math.floor(size / 4);
+  const large = Math.max(4096, slabSize);
+  const small = Math.max(4096, Math.floor(large / 4));
+  let full = 0; // reads in a row that filled their region
+  let size = small;
+  let read = Math.floor(size / 4);
   let slab = null;
   let at = 0;
   let kept = false; // some chunk of this slab may still be referred to
@@ -37,6 +46,8 @@ function slabReads(slabSize = SLAB_SIZE) {
       // Called before each read for the memory it fills.
       buffer() {
         if (slab === null || size - at < read / 4) {
+          size = full >= BULK_READS ? large : small;
+          read = Math.floor(size / 4);
           slab = Buffer.allocUnsafeSlow(size);
           at = 0;
           kept = false;
@@ -45,6 +56,8 @@ function slabReads(slabSize = SLAB_SIZE) {
       },
       // `buf` is the last buffer() answer, its first `n` bytes read.
       callback(n, buf) {
+        if (n === buf.length) full++;
+        else if (n < buf.length / 4) full = 0;
         const chunk = buf.subarray(0, n);
         let keep = true;
         try {

@@ -13,7 +13,7 @@ const { slabReads, SLAB_SIZE } = require('../lib/reads');
 const { within, listen } = require('./helpers');
 
 test('slab reads: successive regions follow each other, a new slab when one is nearly full', () => {
-  const reads = slabReads(256 * 1024);
+  const reads = slabReads(1024 * 1024); // slabs of 256 KiB to start with, read 64 KiB at a time
   const got = [];
   const regions = [];
   const read = (n) => {
@@ -82,6 +82,36 @@ test('slab reads: a slab of which nothing was kept is read into again from its s
   reads.attach(() => false);
   read(10);
   assert.equal(last().byteOffset, 700);
+});
+
+test('slab reads: large slabs once reads come back full, small ones again after a short read', () => {
+  const reads = slabReads(1024 * 1024);
+  const regions = [];
+  reads.attach(() => true);
+  const read = (n) => {
+    const buf = reads.onread.buffer();
+    regions.push(buf);
+    reads.onread.callback(Math.min(n, buf.length), buf);
+  };
+  const last = () => regions[regions.length - 1];
+  // Bursts of three full reads, each ended by a short one: small slabs throughout.
+  for (let burst = 0; burst < 6; burst++) {
+    for (let i = 0; i < 3; i++) read(Infinity);
+    read(100);
+  }
+  assert.ok(regions.every((r) => r.buffer.byteLength === 256 * 1024 && r.length <= 64 * 1024));
+  // Full reads in a row: after four, the next slab is large, read 256 KiB at a time.
+  for (let i = 0; last().buffer.byteLength !== 1024 * 1024; i++) {
+    assert.ok(i < 8, 'a large slab within two small slabs of full reads');
+    read(Infinity);
+  }
+  const large = last();
+  assert.equal(large.byteOffset, 0);
+  assert.equal(large.length, 256 * 1024);
+  // Reads under a quarter of their region: once this slab is used up, small ones again.
+  while (last().buffer === large.buffer) read(60000);
+  assert.equal(last().buffer.byteLength, 256 * 1024);
+  assert.equal(last().length, 64 * 1024);
 });
 
 /** Byte i of body `k`: a pattern that differs per body and per position. */
