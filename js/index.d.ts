@@ -226,9 +226,10 @@ export interface ConnectOptions extends SessionOptions, tls.ConnectionOptions {
   socket?: Duplex;
   createConnection?: (url: URL, options: ConnectOptions) => Duplex;
   /**
-   * TCP and TLS sockets that connect() opens read into shared slabs of this many bytes
-   * (net.Socket's `onread`), sparing a fresh allocation per read. Default 1 MiB; 0 keeps
-   * Node's own reads. Received data is handed out as views of these slabs.
+   * TCP and TLS sockets that connect() opens read into shared slabs of up to this many
+   * bytes (net.Socket's `onread`), sparing a fresh allocation per read: a quarter of it at
+   * first, all of it while data arrives in bulk. Default 1 MiB; 0 keeps Node's own reads.
+   * Received data is handed out as views of these slabs.
    */
   readSlabSize?: number;
 }

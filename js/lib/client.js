@@ -74,8 +74,8 @@ class ClientSession extends SpdySession {
  * Connects to a SPDY/3.1 server. `authority`: `http://host:port` (plain TCP) or
  * `https://host:port` (TLS, ALPN `spdy/3.1`). Options: session options (lib/options.js),
  * TLS options for https, `socket` (a connected Duplex) or `createConnection(url, options)`,
- * and `readSlabSize`: the TCP and TLS sockets it opens read into shared slabs of this many
- * bytes (lib/reads.js; default 1 MiB, 0 for Node's own reads).
+ * and `readSlabSize`: the TCP and TLS sockets it opens read into shared slabs of up to this
+ * many bytes (lib/reads.js; default 1 MiB, 0 for Node's own reads).
  */
 function connect(authority, options, listener) {
   if (typeof options === 'function') {
