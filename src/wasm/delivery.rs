@@ -12,13 +12,15 @@
 //! ([`min_piece`]): a view of a buffer up to 1 MiB pins about 64 times its own size at
 //! most (a reader's read may take less than a whole view).
 
+use std::vec::Vec;
+
 use bytes::Bytes;
 use js_sys::{Array, Uint8Array};
 
 use crate::frame::{FrameHead, FrameKind, HEAD_LEN};
 
 use super::glue;
-use super::payloads::{map_placeholders, PayloadViews, Piece};
+use super::payloads::{copy_out, map_placeholders, PayloadViews, Piece};
 
 /// Smallest payload piece handed out as a view of its chunk.
 pub(super) const MIN_VIEW: usize = 1024;
@@ -89,12 +91,13 @@ impl<'a> Heads<'a> {
 
 /// Appends stream `id`'s reads, in order, to the array at the end of `result` (an
 /// `EV_DATA` event): placeholders as views of the chunks `received` holds for them, runs
-/// of other pieces copied into one new array each (`allocate`).
+/// of other pieces copied into one new array each ([`copy_out`]).
 pub(super) fn append_data(
     result: &Array,
     id: u32,
     pieces: &[Bytes],
     received: &mut PayloadViews,
+    scratch: &mut Vec<u8>,
     allocate: impl Fn(usize) -> Uint8Array,
 ) {
     let views = |_: usize, piece: &Bytes, emit: &mut dyn FnMut(Piece<'_>)| {
@@ -108,26 +111,8 @@ pub(super) fn append_data(
     };
     map_placeholders(pieces, views, &mut |piece| match piece {
         Piece::View(data, start, end) => glue::push_view_to_last(result, data, start, end),
-        Piece::Copied(run, len) => glue::push_to_last(result, &copied(run, len, &allocate)),
+        Piece::Copied(run, len) => {
+            glue::push_to_last(result, &copy_out(run, len, scratch, &allocate))
+        }
     });
-}
-
-/// `chunks` (holding `len` bytes in all) as one new array: one copy per chunk.
-pub(super) fn copied(
-    chunks: &[Bytes],
-    len: usize,
-    allocate: impl Fn(usize) -> Uint8Array,
-) -> Uint8Array {
-    let out = allocate(len);
-    if let [only] = chunks {
-        out.copy_from(only);
-        return out;
-    }
-    let mut at = 0u32;
-    for chunk in chunks {
-        let end = at + chunk.len() as u32;
-        out.subarray(at, end).copy_from(chunk);
-        at = end;
-    }
-    out
 }

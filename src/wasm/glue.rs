@@ -20,6 +20,10 @@ export function buffer_length(chunk) {
 export function new_result() {
   return [undefined, -1, true];
 }
+export function set_state(result, timer, wantsInput) {
+  result[1] = timer;
+  result[2] = wantsInput;
+}
 export function new_list() {
   return [];
 }
@@ -53,6 +57,8 @@ extern "C" {
     pub fn buffer_length(chunk: &Uint8Array) -> u32;
     /// A drain result with nothing in it yet: `[undefined, -1, true]`.
     pub fn new_result() -> Array;
+    /// Sets a drain result's timer (ms, −1 for none) and whether input is wanted.
+    pub fn set_state(result: &Array, timer: f64, wants_input: bool);
     /// An empty array.
     pub fn new_list() -> Array;
     /// Appends the event `[code]` to `list`.

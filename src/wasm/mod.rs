@@ -120,7 +120,8 @@ pub struct WasmSession {
     written: PayloadViews,
     /// Scratch list of written arrays wholly in one drain's output: `(stream, count)`.
     sent: Vec<(u32, u32)>,
-    /// Scratch buffer gathering the bytes of one drain's output that cross in one copy.
+    /// Scratch buffer gathering bytes that cross to JavaScript in one copy
+    /// (`payloads::copy_out`).
     scratch: Vec<u8>,
     /// Received payloads left in the socket chunks that brought them, until read.
     received: PayloadViews,
@@ -350,12 +351,8 @@ impl WasmSession {
             }
             self.out.clear();
         }
-        if let Some(t) = self.session.poll_timeout() {
-            result.set(1, JsValue::from(t.0 as f64));
-        }
-        if !self.session.wants_input() {
-            result.set(2, JsValue::FALSE);
-        }
+        let timer = self.session.poll_timeout().map_or(-1.0, |t| t.0 as f64);
+        glue::set_state(&result, timer, self.session.wants_input());
         result
     }
 
@@ -546,9 +543,14 @@ impl WasmSession {
         if chunks.iter().any(|c| !c.is_empty()) {
             glue::push_event2(result, EV_DATA, id);
             let alloc = &self.alloc;
-            delivery::append_data(result, id, &chunks, &mut self.received, |len| {
-                alloc.array(len)
-            });
+            delivery::append_data(
+                result,
+                id,
+                &chunks,
+                &mut self.received,
+                &mut self.scratch,
+                |len| alloc.array(len),
+            );
         }
         chunks.clear();
         self.reads = chunks;

@@ -136,11 +136,33 @@ pub fn map_placeholders(
     }
 }
 
+/// `chunks` (holding `len` bytes in all) as one new array (`allocate`), crossing to
+/// JavaScript in one copy: a lone chunk as it is, several gathered in `scratch` first.
+pub fn copy_out<'a>(
+    chunks: impl IntoIterator<Item = &'a Bytes>,
+    len: usize,
+    scratch: &mut Vec<u8>,
+    allocate: impl Fn(usize) -> Uint8Array,
+) -> Uint8Array {
+    let out = allocate(len);
+    let mut chunks = chunks.into_iter();
+    match (chunks.next(), chunks.next()) {
+        (Some(only), None) => out.copy_from(only),
+        (first, second) => {
+            scratch.clear();
+            for chunk in first.into_iter().chain(second).chain(chunks) {
+                scratch.extend_from_slice(chunk);
+            }
+            out.copy_from(scratch);
+        }
+    }
+    out
+}
+
 /// The output of one drain as a JavaScript array of segments, in order: the bytes the
-/// session produced (heads, control frames) copied out into one new array (`allocate`)
+/// session produced (heads, control frames) copied out into one new array ([`copy_out`])
 /// that the segments are views of, and written payloads as views of the writers' arrays.
-/// `scratch` is where the produced bytes are gathered first, so that they cross in one
-/// copy. `sent` gets `(stream, arrays)` for the written arrays wholly in this output.
+/// `sent` gets `(stream, arrays)` for the written arrays wholly in this output.
 pub fn segments(
     chunks: &[Bytes],
     written: &mut PayloadViews,
@@ -148,15 +170,9 @@ pub fn segments(
     scratch: &mut Vec<u8>,
     allocate: impl Fn(usize) -> Uint8Array,
 ) -> Array {
-    scratch.clear();
-    for chunk in chunks.iter().filter(|c| !is_placeholder(c)) {
-        scratch.extend_from_slice(chunk);
-    }
-    let produced = (!scratch.is_empty()).then(|| {
-        let array = allocate(scratch.len());
-        array.copy_from(scratch);
-        array
-    });
+    let real = || chunks.iter().filter(|c| !is_placeholder(c));
+    let len: usize = real().map(Bytes::len).sum();
+    let produced = (len > 0).then(|| copy_out(real(), len, scratch, allocate));
     let out = glue::new_list();
     let mut at = 0u32;
     let views = |i: usize, chunk: &Bytes, emit: &mut dyn FnMut(Piece<'_>)| {
