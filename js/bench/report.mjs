@@ -2,6 +2,7 @@
 // a self-contained SVG bar chart of throughput relative to raw net.
 
 import { LABELS } from './transports.mjs';
+import { byteCase } from './workloads.mjs';
 
 const ORDER = ['raw', 'spdy3', 'spdy3-variant', 'spdy-transport'];
 
@@ -37,9 +38,9 @@ function rows(summary) {
     pct(ratioOf(c, 'spdy3', 'raw')), times(ratioOf(c, 'spdy3', 'spdy-transport'))]);
   for (const [name, c] of Object.entries(summary.cases)) {
     row(`${c.label} (${c.unit})`, c, (t) => cell(t, summary.runs), ratio);
-    const unit = name === 'bulk' || name === 'multi' ? 's/GiB' : 'µs/stream';
+    const unit = byteCase(name) ? 's/GiB' : 'µs/stream';
     row(`   CPU ${unit}: client+server`, c, cpuCell, cpuRatio);
-    if (name === 'bulk' || name === 'multi') row('   page faults per MiB: client/server', c, faultsCell, () => null);
+    if (byteCase(name)) row('   page faults per MiB: client/server', c, faultsCell, () => null);
     if (name === 'bulk') row('   peak RSS MiB: client/server', c, rssCell, () => null);
     if (name === 'churn') row('   body KiB the server queued per stream (write())', c, wroteCell, () => null);
   }

@@ -14,15 +14,15 @@
 // so CPU and memory are attributed to one side of one transport. Each pair warms up
 // (checking every byte), then settles: unrecorded runs of the measured plan (in turn with
 // the other transports) until it has moved 1 GiB (--settle), at least one run. Then the
-// measured runs alternate between transports and each case reports the median of N. A pair that stops making progress is reported as
-// "stalled" and the run goes on.
+// measured runs alternate between transports and each case reports the median of N. A
+// pair that stops making progress is reported as "stalled" and the run goes on.
 
 import { fork } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { median, GiB, MiB } from './common.mjs';
-import { CASES, plan } from './workloads.mjs';
+import { CASES, plan, byteCase } from './workloads.mjs';
 import { TRANSPORTS, ANALOGUES, TUNING } from './transports.mjs';
 import * as report from './report.mjs';
 
@@ -199,7 +199,7 @@ async function stopPair(pair, stats) {
 
 /** The figure of one run, in the case's unit. */
 function figure(caseName, run) {
-  if (caseName === 'bulk' || caseName === 'multi') return run.bytes / run.seconds / 1e6;
+  if (byteCase(caseName)) return run.bytes / run.seconds / 1e6;
   return run.streams / run.seconds;
 }
 
@@ -256,13 +256,13 @@ async function runCase(caseName, o) {
 /**
  * Unrecorded runs before the measured ones: enough for `settleMiB` of bodies in the byte
  * cases (at least one). The warm-ups run all at once with every byte checked; after them
- * spdy3's CPU per GiB kept falling for about 1 GiB (its JIT and wasm tiers, the session's
- * windows), from 0.56 to 0.40-0.47 s/GiB on its client in a 10-run bulk case, while raw
- * net's showed no trend. The other cases move little data: one run each.
+ * spdy3's CPU per GiB kept falling for about 1 GiB (its JIT and wasm tiers), from 0.56 to
+ * 0.40-0.47 s/GiB on its client in a 10-run bulk case, while raw net's showed no trend.
+ * The other cases move little data: one run each.
  */
 function settleRuns(caseName, settleMiB) {
+  if (!byteCase(caseName)) return 1;
   const p = plan(caseName, false);
-  if (caseName !== 'bulk' && caseName !== 'multi') return 1;
   return Math.max(1, Math.ceil((settleMiB * MiB) / (p.size * p.count)));
 }
 
@@ -281,7 +281,7 @@ function summarise(caseName, res) {
   res.min = Math.min(...figures);
   res.max = Math.max(...figures);
   // CPU per unit of work: seconds per GiB for the byte cases, µs per stream for the others.
-  const bulky = caseName === 'bulk' || caseName === 'multi';
+  const bulky = byteCase(caseName);
   const per = (side) => median(res.runs.map((r) => (bulky ? r.cpu[side] / (r.bytes / GiB) : r.cpu[side] * 1e6 / r.streams)));
   res.cpu = { client: per('client'), server: per('server'), unit: bulky ? 's/GiB' : 'µs/stream' };
   // Minor page faults per MiB moved: memory mapped afresh for the data (bulk cases).

@@ -7,6 +7,9 @@ import { bodyOk, KiB, MiB, SMALL } from './common.mjs';
 
 export const CASES = ['bulk', 'multi', 'rr', 'churn'];
 
+/** Cases measured in bytes (MB/s, CPU s/GiB, page faults per MiB); the others in streams. */
+export const byteCase = (caseName) => caseName === 'bulk' || caseName === 'multi';
+
 /** Per case: what one run does, at full size and with --quick. */
 export function plan(caseName, quick) {
   const q = (full, small) => (quick ? small : full);
